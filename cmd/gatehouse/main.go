@@ -1,0 +1,19 @@
+// Command gatehouse is the Gatehouse authorization server and its tools.
+// See "gatehouse help".
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gatehouse/gatehouse/internal/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := app.Main(ctx)
+	stop()
+	os.Exit(code)
+}

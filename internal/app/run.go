@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/bench"
+	"github.com/gatehouse/gatehouse/internal/config"
+)
+
+const usage = `Gatehouse: a machine-to-machine OAuth 2.0 authorization server.
+
+Usage:
+  gatehouse serve [flags]    run the server (SQLite in ./data unless configured)
+  gatehouse bench [flags]    load-test a token endpoint (gatehouse bench -h)
+  gatehouse help             show this text
+
+Run "gatehouse serve -h" for the server's settings.
+`
+
+// Run runs the gatehouse command with args (without the program name) and
+// returns the process exit code: 0 success, 1 failure, 2 bad usage or
+// configuration. ctx is cancelled on SIGINT/SIGTERM.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "bench":
+		return bench.Run(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(getenv, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, config.Usage())
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+		return 2
+	}
+	log := NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	start := time.Now()
+
+	srv, err := New(ctx, cfg, Options{Logger: log, Notice: stderr})
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		log.Error("cannot listen", "addr", cfg.Listen, "err", err)
+		srv.Close(context.Background())
+		return 1
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("gatehouse ready", "addr", ln.Addr().String(), "issuer", cfg.Issuer(),
+		"database", srv.Store().Dialect(), "startup", time.Since(start).Round(time.Millisecond).String())
+
+	code := 0
+	select {
+	case err := <-served:
+		log.Error("server stopped", "err", err)
+		code = 1
+	case <-ctx.Done():
+		log.Info("shutting down: draining requests")
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("shutdown: requests still running were cut off", "err", err)
+	}
+	if err := srv.Close(sctx); err != nil {
+		log.Error("shutdown", "err", err)
+		code = 1
+	}
+	log.Info("stopped")
+	return code
+}
+
+// Main is the body of cmd/gatehouse: the process's arguments and
+// environment, a context cancelled on SIGINT/SIGTERM, and the exit code.
+func Main(ctx context.Context) int {
+	return Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+}

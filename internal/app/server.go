@@ -1,0 +1,180 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/grant"
+	"github.com/gatehouse/gatehouse/internal/management"
+	"github.com/gatehouse/gatehouse/internal/oidc"
+	"github.com/gatehouse/gatehouse/internal/rbac"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Options are the parts of a Server that are not configuration.
+type Options struct {
+	Logger *slog.Logger     // discarded when nil
+	Notice io.Writer        // where a generated bootstrap app is announced, once; discarded when nil
+	Now    func() time.Time // time.Now when nil
+	Rand   io.Reader        // crypto/rand when nil
+}
+
+// Bootstrap is a bootstrap app generated at first start.
+type Bootstrap struct{ AppID, AppSecret string }
+
+// Server is a Gatehouse instance: everything behind the HTTP listener.
+type Server struct {
+	cfg       config.Config
+	log       *slog.Logger
+	store     *store.Store
+	svc       *management.Service
+	cache     *grant.Cache
+	audit     *audit.Writer
+	handler   http.Handler
+	bootstrap *Bootstrap
+}
+
+// New opens the database (applying migrations), checks or creates the
+// master key, seeds a new database, loads the signing keys, ensures the
+// bootstrap app and builds the handler.
+func New(ctx context.Context, cfg config.Config, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Notice == nil {
+		opts.Notice = io.Discard
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	dsn := cfg.DatabaseURL
+	if dsn == "" {
+		dsn = cfg.SQLitePath()
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: opts.Logger, store: st}
+	if err := s.init(ctx, opts); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) init(ctx context.Context, opts Options) error {
+	cfg, st := s.cfg, s.store
+	if err := st.EnsureTenant(ctx, rbac.DefaultTenant); err != nil {
+		return err
+	}
+	key, err := masterKey(ctx, cfg, st, opts.Rand)
+	if err != nil {
+		return err
+	}
+	box, err := secret.NewBox(key, opts.Rand)
+	if err != nil {
+		return err
+	}
+	if err := checkCanary(ctx, st, box); err != nil {
+		return err
+	}
+	s.cache = grant.New(st)
+	s.svc = management.New(management.Config{
+		Store: st, Box: box, Indicator: cfg.ManagementAPIIndicator, SigningAlg: cfg.SigningAlg,
+		OnChange: s.cache.Invalidate, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+	})
+	if err := s.svc.Seed(ctx); err != nil {
+		return err
+	}
+	if err := s.svc.LoadKeys(ctx); err != nil {
+		return err
+	}
+	if err := s.ensureBootstrap(ctx, opts.Notice); err != nil {
+		return err
+	}
+	s.audit = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, Logger: s.log})
+
+	mux := http.NewServeMux()
+	mux.Handle("/oidc/", oidc.Handler(oidc.Config{
+		Issuer: cfg.Issuer(), Grants: s.cache, Keys: s.svc, Digest: box, Audit: s.audit,
+		Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+	}))
+	mux.Handle("/oidc", http.RedirectHandler("/oidc/.well-known/openid-configuration", http.StatusFound))
+	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	s.handler = withMiddleware(mux, s.log)
+	return nil
+}
+
+func (s *Server) ensureBootstrap(ctx context.Context, notice io.Writer) error {
+	cfg := s.cfg
+	if cfg.BootstrapAppID != "" {
+		created, err := s.svc.EnsureBootstrapApp(ctx, cfg.BootstrapAppID, cfg.BootstrapAppSecret)
+		if err != nil {
+			return err
+		}
+		if created {
+			s.log.Info("bootstrap app created from configuration", "app_id", cfg.BootstrapAppID)
+		}
+		return nil
+	}
+	id, plain, ok, err := s.svc.CreateFirstBootstrapApp(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	s.bootstrap = &Bootstrap{AppID: id, AppSecret: plain}
+	fmt.Fprintf(notice, `
+  A bootstrap machine-to-machine app was created. It holds the role
+  "Logto Management API access". Its secret is shown ONLY THIS ONCE: store it now.
+
+    App ID:     %s
+    App Secret: %s
+
+  Get a Management API token:
+    curl -u '%s:%s' -d grant_type=client_credentials \
+      -d resource=%s -d scope=all %s/token
+
+`, id, plain, id, plain, cfg.ManagementAPIIndicator, cfg.Issuer())
+	return nil
+}
+
+// Handler is the whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Store is the server's database.
+func (s *Server) Store() *store.Store { return s.store }
+
+// Service is the server's management service.
+func (s *Server) Service() *management.Service { return s.svc }
+
+// GeneratedBootstrap returns the bootstrap app this start generated, if any.
+func (s *Server) GeneratedBootstrap() *Bootstrap { return s.bootstrap }
+
+// FlushAudit writes every audit entry of requests answered so far.
+func (s *Server) FlushAudit(ctx context.Context) error { return s.audit.Flush(ctx) }
+
+// Close flushes the audit log and closes the database.
+func (s *Server) Close(ctx context.Context) error {
+	var errs []error
+	if s.audit != nil {
+		errs = append(errs, s.audit.Close(ctx))
+	}
+	errs = append(errs, s.store.Close())
+	return errors.Join(errs...)
+}

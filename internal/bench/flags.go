@@ -1,0 +1,224 @@
+package bench
+
+import (
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	defaultURL = "http://127.0.0.1:3001/oidc/token"
+
+	envURL          = "GATEHOUSE_BENCH_URL"
+	envClientID     = "GATEHOUSE_CLIENT_ID"
+	envClientSecret = "GATEHOUSE_CLIENT_SECRET"
+
+	authBasic = "basic"
+	authPost  = "post"
+
+	usageHead = `Usage: gatehouse bench [flags]
+
+Drive an OAuth 2.0 token endpoint (client_credentials grant) and report
+requests/s, latency percentiles, status codes and errors. Works against
+Gatehouse, Logto or any RFC 6749 server over HTTP/1.1 (http or https).
+
+Without -rate the load is closed loop: each connection sends its next request
+as soon as the previous answer arrives (maximum throughput). With -rate it is
+open loop: requests start at fixed intended times and latency counts from the
+intended time, so server stalls are not hidden (no coordinated omission);
+requests the generator could not send on time are reported as late/dropped.
+
+Example:
+  GATEHOUSE_CLIENT_SECRET=... gatehouse bench -client-id m2m-app \
+      -resource https://api.example.com -c 64 -d 10s
+  gatehouse bench -client-id m2m-app -client-secret s3cret -rate 20000 -json
+
+Flags:
+`
+)
+
+// options are the parsed command line.
+type options struct {
+	url          string
+	clientID     string
+	clientSecret string
+	auth         string
+	resource     string
+	scope        string
+	conns        int
+	duration     time.Duration
+	warmup       time.Duration
+	rate         float64
+	timeout      time.Duration
+	json         bool
+	insecure     bool
+}
+
+// parseArgs parses the command line, falling back to the environment for
+// the URL and the credentials. It returns flag.ErrHelp after writing the
+// help text to stdout for -h.
+func parseArgs(args []string, getenv func(string) string, stdout io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("gatehouse bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by Run, help goes to stdout
+	fs.StringVar(&o.url, "url", defaultURL, "token endpoint `URL` ["+envURL+"]")
+	fs.StringVar(&o.clientID, "client-id", "", "client (application) `id`, required ["+envClientID+"]")
+	fs.StringVar(&o.clientSecret, "client-secret", "", "client `secret`, required ["+envClientSecret+"]")
+	fs.StringVar(&o.auth, "auth", authBasic, "client authentication: `basic` (Authorization header, RFC 6749 §2.3.1) or post (form body)")
+	fs.StringVar(&o.resource, "resource", "", "resource indicator `URI` to request (RFC 8707), optional")
+	fs.StringVar(&o.scope, "scope", "", "space-separated `scopes` to request, optional")
+	fs.IntVar(&o.conns, "c", 64, "concurrent keep-alive `connections`")
+	fs.DurationVar(&o.duration, "d", 10*time.Second, "measured `duration`")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "warm-up `duration` before measuring (not counted)")
+	fs.Float64Var(&o.rate, "rate", 0, "total `requests/s`, open loop; 0 = closed loop, as fast as possible")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request `timeout` (also for connecting)")
+	fs.BoolVar(&o.json, "json", false, "print the report as one JSON object")
+	fs.BoolVar(&o.insecure, "insecure", false, "https: do not verify the server certificate")
+	fs.Usage = func() {} // flag calls it on every parse error; Run prints the error
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usageHead)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+		}
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if v := getenv(envURL); v != "" && !set["url"] {
+		o.url = v
+	}
+	if o.clientID == "" {
+		o.clientID = getenv(envClientID)
+	}
+	if o.clientSecret == "" {
+		o.clientSecret = getenv(envClientSecret)
+	}
+	return o, o.validate()
+}
+
+// validate reports every problem at once.
+func (o options) validate() error {
+	var errs []error
+	if o.clientID == "" {
+		errs = append(errs, errors.New("-client-id is required (or "+envClientID+")"))
+	}
+	if o.clientSecret == "" {
+		errs = append(errs, errors.New("-client-secret is required (or "+envClientSecret+")"))
+	}
+	if o.auth != authBasic && o.auth != authPost {
+		errs = append(errs, fmt.Errorf("-auth must be basic or post, not %q", o.auth))
+	}
+	if o.conns < 1 {
+		errs = append(errs, errors.New("-c must be at least 1"))
+	}
+	if o.duration <= 0 {
+		errs = append(errs, errors.New("-d must be positive"))
+	}
+	if o.warmup < 0 {
+		errs = append(errs, errors.New("-warmup must not be negative"))
+	}
+	if o.rate < 0 || o.rate != o.rate || o.rate > 1e9 {
+		errs = append(errs, errors.New("-rate must be between 0 and 1e9"))
+	}
+	if o.timeout <= 0 {
+		errs = append(errs, errors.New("-timeout must be positive"))
+	}
+	if _, err := parseTarget(o.url); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// parseTarget checks the endpoint URL.
+func parseTarget(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("-url: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("-url %q: scheme must be http or https", raw)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("-url %q: no host", raw)
+	}
+	if u.User != nil || u.Fragment != "" {
+		return nil, fmt.Errorf("-url %q: user info and fragments are not allowed", raw)
+	}
+	return u, nil
+}
+
+// newTarget builds the dial address, TLS config and request bytes.
+func newTarget(o options) (*target, error) {
+	u, err := parseTarget(o.url)
+	if err != nil {
+		return nil, err
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	t := &target{
+		addr:    net.JoinHostPort(u.Hostname(), port),
+		request: buildRequest(u, o),
+		timeout: o.timeout,
+	}
+	if u.Scheme == "https" {
+		t.tls = &tls.Config{
+			ServerName:         u.Hostname(),
+			InsecureSkipVerify: o.insecure,
+			MinVersion:         tls.VersionTLS12,
+			NextProtos:         []string{"http/1.1"},
+			// Resumption makes reconnects (after Connection: close) cheap.
+			ClientSessionCache: tls.NewLRUClientSessionCache(o.conns),
+		}
+	}
+	return t, nil
+}
+
+// buildRequest renders the whole token request once.
+func buildRequest(u *url.URL, o options) []byte {
+	form := "grant_type=client_credentials"
+	if o.auth == authPost {
+		form += "&client_id=" + url.QueryEscape(o.clientID) + "&client_secret=" + url.QueryEscape(o.clientSecret)
+	}
+	if o.resource != "" {
+		form += "&resource=" + url.QueryEscape(o.resource)
+	}
+	if o.scope != "" {
+		form += "&scope=" + url.QueryEscape(o.scope)
+	}
+	var b strings.Builder
+	b.WriteString("POST " + u.RequestURI() + " HTTP/1.1\r\n")
+	b.WriteString("Host: " + u.Host + "\r\n")
+	b.WriteString("User-Agent: gatehouse-bench\r\n")
+	b.WriteString("Accept: application/json\r\n")
+	b.WriteString("Content-Type: application/x-www-form-urlencoded\r\n")
+	if o.auth == authBasic {
+		b.WriteString("Authorization: " + basicAuth(o.clientID, o.clientSecret) + "\r\n")
+	}
+	b.WriteString("Content-Length: " + strconv.Itoa(len(form)) + "\r\n\r\n")
+	b.WriteString(form)
+	return []byte(b.String())
+}
+
+// basicAuth renders client_secret_basic credentials: RFC 6749 §2.3.1 has
+// the id and secret form-urlencoded before they are joined and base64-coded,
+// which matters for secrets holding characters such as ':', '+' or '%'.
+func basicAuth(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}

@@ -1,0 +1,246 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+const (
+	// lateAfter: an open-loop request sent this long after its intended
+	// start counts as late (its latency still runs from the intended time).
+	lateAfter = time.Millisecond
+	// Reconnect backoff after failed connects, so a server that is down is
+	// not hammered by a spinning generator on the same machine.
+	backoffMin = 5 * time.Millisecond
+	backoffMax = 200 * time.Millisecond
+)
+
+// Run parses args (the words after "gatehouse bench"), runs the load and prints the report.
+// Exit codes: 0 ok, 1 run failed (e.g. every request failed / could not connect), 2 bad usage.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var t *target
+	if err == nil {
+		t, err = newTarget(o)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gatehouse bench: %v\nRun 'gatehouse bench -h' for usage.\n", err)
+		return 2
+	}
+	st, measured, interrupted := execute(ctx, o, t)
+	r := newReport(o, st, measured, interrupted)
+	if o.json {
+		err = r.writeJSON(stdout)
+	} else {
+		err = r.writeText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gatehouse bench: writing the report: %v\n", err)
+		return 1
+	}
+	if r.OK == 0 {
+		fmt.Fprintln(stderr, "gatehouse bench: no request succeeded (no 2xx answer)")
+		return 1
+	}
+	return 0
+}
+
+// schedule is the run's timeline, fixed before any worker starts.
+type schedule struct {
+	start   time.Time // warm-up begins; slot 0 of the open-loop schedule
+	from    time.Time // measuring begins: requests intended earlier are not counted
+	end     time.Time // no request is started at or after end
+	rate    float64   // open loop: total requests/s; 0 = closed loop
+	conns   int
+	timeout time.Duration
+}
+
+// execute runs one worker per connection and merges their stats. It returns
+// the merged stats, the measured window and whether ctx ended the run early.
+func execute(ctx context.Context, o options, t *target) (*stats, time.Duration, bool) {
+	s := &schedule{rate: o.rate, conns: o.conns, timeout: o.timeout}
+	workers := make([]*worker, o.conns)
+	var ready, done sync.WaitGroup
+	begin := make(chan struct{})
+	for i := range workers {
+		w := newWorker(i, t)
+		workers[i] = w
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			stop := context.AfterFunc(ctx, w.c.abort)
+			defer stop()
+			// Connect before the clock starts, so that with no warm-up the
+			// first requests do not carry the handshakes. A failure is
+			// counted when the run retries it.
+			_ = w.c.connect(ctx)
+			ready.Done()
+			<-begin
+			w.run(ctx, s)
+			w.c.close()
+		}()
+	}
+	ready.Wait()
+	s.start = time.Now()
+	s.from = s.start.Add(o.warmup)
+	s.end = s.from.Add(o.duration)
+	close(begin) // publishes s to the workers
+	done.Wait()
+
+	total := &stats{}
+	for _, w := range workers {
+		total.merge(&w.st)
+	}
+	measured := s.end.Sub(s.from)
+	interrupted := ctx.Err() != nil
+	if stopped := time.Now(); interrupted && stopped.Before(s.end) {
+		measured = max(stopped.Sub(s.from), 0)
+	}
+	return total, measured, interrupted
+}
+
+// worker drives one connection. Only its own goroutine touches it (the
+// client's abort aside), so its stats need no locks.
+type worker struct {
+	id       int
+	c        *client
+	st       stats
+	timer    *time.Timer // reused for every wait: no allocation per request
+	failures int         // consecutive failed connects, for the backoff
+}
+
+func newWorker(id int, t *target) *worker {
+	tm := time.NewTimer(time.Hour)
+	tm.Stop()
+	return &worker{id: id, c: newClient(t), timer: tm}
+}
+
+func (w *worker) run(ctx context.Context, s *schedule) {
+	if s.rate > 0 {
+		w.openLoop(ctx, s)
+		return
+	}
+	for ctx.Err() == nil {
+		now := time.Now()
+		if !now.Before(s.end) {
+			return
+		}
+		w.send(ctx, s, now, now)
+	}
+}
+
+// openLoop sends this connection's share of a fixed schedule.
+//
+// Design: the global schedule has slot n at start + n/rate, and connection
+// i owns slots i, i+c, i+2c, ... — an evenly interleaved share. That needs
+// no scheduler goroutine, channel or lock: each connection computes its next
+// intended time from a multiplication, so the open loop costs no more per
+// request than the closed one. The price is that a connection stuck on a slow
+// answer cannot hand its slots to an idle one; but that is what we want to
+// see: its next requests start late, their latency still counts from the
+// intended time (no coordinated omission), the lateness is reported, and
+// slots more than -timeout behind, or left unsent at the end, are reported
+// as dropped rather than silently skipped.
+func (w *worker) openLoop(ctx context.Context, s *schedule) {
+	interval := float64(time.Second) / s.rate
+	for k := 0; ; k++ {
+		intended := s.start.Add(time.Duration(float64(w.id+k*s.conns) * interval))
+		if !intended.Before(s.end) {
+			return
+		}
+		counted := !intended.Before(s.from)
+		now := time.Now()
+		if !now.Before(s.end) {
+			w.dropRest(s, k)
+			return
+		}
+		if wait := intended.Sub(now); wait > 0 {
+			if !w.sleep(ctx, wait) {
+				return
+			}
+			now = time.Now()
+		} else if -wait > s.timeout {
+			// It would time out before it was sent: drop it and catch up.
+			if counted {
+				w.st.errs[kindDropped]++
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if counted && now.Sub(intended) > lateAfter {
+			w.st.late++
+		}
+		w.send(ctx, s, intended, now)
+	}
+}
+
+// dropRest counts the slots from the k-th on that fall in the measured
+// window but were never sent because the run ended first.
+func (w *worker) dropRest(s *schedule, k int) {
+	interval := float64(time.Second) / s.rate
+	for ; ; k++ {
+		intended := s.start.Add(time.Duration(float64(w.id+k*s.conns) * interval))
+		if !intended.Before(s.end) {
+			return
+		}
+		if !intended.Before(s.from) {
+			w.st.errs[kindDropped]++
+		}
+	}
+}
+
+// send makes one request intended to start at intended and actually started
+// at now, and records it if it was intended inside the measured window.
+func (w *worker) send(ctx context.Context, s *schedule, intended, now time.Time) {
+	status, kind, err := w.c.roundTrip(ctx, now.Add(s.timeout))
+	done := time.Now()
+	if ctx.Err() != nil {
+		return // interrupted: not the server's failure
+	}
+	counted := !intended.Before(s.from)
+	if kind != kindNone {
+		if counted {
+			w.st.addError(kind, 0, []byte(err.Error()))
+		}
+		if kind == kindConnect {
+			w.failures++
+			w.sleep(ctx, min(backoffMin<<min(w.failures-1, 8), backoffMax, max(s.end.Sub(done), 0)))
+		}
+		return
+	}
+	w.failures = 0
+	if !counted {
+		return
+	}
+	w.st.hist.record(done.Sub(intended))
+	w.st.status[status]++
+	if status < 200 || status > 299 {
+		w.st.addError(kindStatus, status, w.c.body)
+	}
+}
+
+// sleep waits for d or until ctx ends; it reports whether d passed.
+func (w *worker) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	w.timer.Reset(d)
+	select {
+	case <-w.timer.C:
+		return true
+	case <-ctx.Done():
+		w.timer.Stop()
+		return false
+	}
+}

@@ -1,0 +1,298 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/secret"
+)
+
+// Defaults of the settings that have one.
+const (
+	DefaultListen                 = "127.0.0.1:3001"
+	DefaultEndpoint               = "http://localhost:3001"
+	DefaultDataDir                = "./data"
+	DefaultSigningAlg             = "ES256"
+	DefaultManagementAPIIndicator = "https://default.logto.app/api"
+	DefaultLogFormat              = "text"
+	DefaultLogLevel               = "info"
+	DefaultShutdownTimeout        = 15 * time.Second
+	DefaultAuditFlushInterval     = 200 * time.Millisecond
+)
+
+// Config is Gatehouse's whole configuration. Load fills it; the zero value is
+// not valid, Load with an empty environment gives the defaults.
+type Config struct {
+	// Listen is the TCP address the HTTP server binds, host:port.
+	Listen string
+	// Endpoint is the public base URL clients use to reach the server, with
+	// an optional path prefix and without a trailing slash.
+	Endpoint string
+	// DataDir holds the SQLite database and the generated master key file.
+	DataDir string
+	// DatabaseURL selects the store: "" is SQLite at SQLitePath, a
+	// postgres:// or postgresql:// URL is PostgreSQL. It may hold a password:
+	// never log it.
+	DatabaseURL string
+	// MasterKey is the decoded 32-byte master key from GATEHOUSE_MASTER_KEY
+	// or the file GATEHOUSE_MASTER_KEY_FILE; nil when neither is set, in
+	// which case the app reads or creates MasterKeyPath at startup.
+	MasterKey []byte
+	// MasterKeyFile is the explicitly configured master key file, "" when
+	// unset.
+	MasterKeyFile string
+	// SigningAlg is the JWS algorithm of new signing keys: ES256, ES384,
+	// ES512, EdDSA or RS256.
+	SigningAlg string
+	// ManagementAPIIndicator is the resource indicator (audience) of the
+	// Management API, Logto's by default so that Logto SDKs work unchanged.
+	ManagementAPIIndicator string
+	// BootstrapAppID and BootstrapAppSecret, when set, name an M2M
+	// application with Management API access that the app creates (or
+	// updates) at startup. Either both are set or neither.
+	BootstrapAppID     string
+	BootstrapAppSecret string
+	// LogFormat is "text" or "json".
+	LogFormat string
+	// LogLevel is "debug", "info", "warn" or "error".
+	LogLevel string
+	// ShutdownTimeout bounds graceful shutdown: draining requests and
+	// flushing the audit log.
+	ShutdownTimeout time.Duration
+	// AuditFlushInterval is how long an audit entry may wait in memory
+	// before it is written.
+	AuditFlushInterval time.Duration
+}
+
+// Issuer is the OAuth issuer identifier: the endpoint followed by /oidc.
+func (c Config) Issuer() string { return c.Endpoint + "/oidc" }
+
+// SQLitePath is the SQLite database file used when DatabaseURL is empty.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "gatehouse.db") }
+
+// MasterKeyPath is where the master key is read from, or generated into when
+// no key is configured: MasterKeyFile if set, else DataDir/master.key.
+func (c Config) MasterKeyPath() string {
+	if c.MasterKeyFile != "" {
+		return c.MasterKeyFile
+	}
+	return filepath.Join(c.DataDir, "master.key")
+}
+
+// Error is Load's validation error. It lists every problem found, not just
+// the first.
+type Error struct {
+	Problems []string
+}
+
+// Error formats the problems one per line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid configuration:")
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// flagValues are the raw values of the serve flags.
+type flagValues struct {
+	listen, endpoint, dataDir, databaseURL, masterKeyFile, signingAlg string
+}
+
+// newFlagSet declares the flags of "gatehouse serve". Their defaults are the
+// real defaults, for the help text only: Load asks the set which flags were
+// given, and only those override the environment.
+func newFlagSet(v *flagValues) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = func() {} // the caller prints Usage() on flag.ErrHelp
+	for _, s := range settings() {
+		if s.flag == "" {
+			continue
+		}
+		var p *string
+		switch s.flag {
+		case "listen":
+			p = &v.listen
+		case "endpoint":
+			p = &v.endpoint
+		case "data-dir":
+			p = &v.dataDir
+		case "database-url":
+			p = &v.databaseURL
+		case "master-key-file":
+			p = &v.masterKeyFile
+		case "signing-alg":
+			p = &v.signingAlg
+		default:
+			panic("config: no field for flag " + s.flag)
+		}
+		fs.StringVar(p, s.flag, s.def, s.usage+" (env "+s.env+")")
+	}
+	return fs
+}
+
+// Load builds the configuration from the environment (read through getenv,
+// so tests need not touch the process environment) and args, the words after
+// "gatehouse serve". A flag given in args overrides its environment variable.
+//
+// It returns an error wrapping flag.ErrHelp for -h or -help (print Usage()),
+// a wrapped flag error for an unknown or malformed flag or a stray argument,
+// and an *Error listing every invalid setting otherwise.
+func Load(getenv func(string) string, args []string) (Config, error) {
+	var fv flagValues
+	fs := newFlagSet(&fv)
+	fs.SetOutput(new(bytes.Buffer))
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+
+	l := loader{getenv: getenv}
+	// pick returns the flag value if the flag was given, else the
+	// environment variable if set, else def.
+	pick := func(flagName string, flagVal *string, env, def string) string {
+		if given[flagName] {
+			return *flagVal
+		}
+		if v := getenv(env); v != "" {
+			return v
+		}
+		return def
+	}
+
+	var c Config
+	c.Listen = pick("listen", &fv.listen, "GATEHOUSE_LISTEN", DefaultListen)
+	c.Endpoint = pick("endpoint", &fv.endpoint, "GATEHOUSE_ENDPOINT", DefaultEndpoint)
+	c.DataDir = pick("data-dir", &fv.dataDir, "GATEHOUSE_DATA_DIR", DefaultDataDir)
+	c.SigningAlg = pick("signing-alg", &fv.signingAlg, "GATEHOUSE_SIGNING_ALG", DefaultSigningAlg)
+	if given["database-url"] {
+		c.DatabaseURL = fv.databaseURL
+	} else {
+		c.DatabaseURL, _ = l.secret("GATEHOUSE_DATABASE_URL")
+		c.DatabaseURL = strings.TrimSpace(c.DatabaseURL)
+	}
+	c.ManagementAPIIndicator = pick("", nil, "GATEHOUSE_MANAGEMENT_API_INDICATOR", DefaultManagementAPIIndicator)
+	c.BootstrapAppID = getenv("GATEHOUSE_BOOTSTRAP_APP_ID")
+	bootstrapSecret, bootstrapSecretState := l.secret("GATEHOUSE_BOOTSTRAP_APP_SECRET")
+	c.BootstrapAppSecret = bootstrapSecret
+	c.LogFormat = strings.ToLower(pick("", nil, "GATEHOUSE_LOG_FORMAT", DefaultLogFormat))
+	c.LogLevel = strings.ToLower(pick("", nil, "GATEHOUSE_LOG_LEVEL", DefaultLogLevel))
+	c.ShutdownTimeout = l.duration("GATEHOUSE_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout)
+	c.AuditFlushInterval = l.duration("GATEHOUSE_AUDIT_FLUSH_INTERVAL", DefaultAuditFlushInterval)
+
+	l.masterKey(&c, given["master-key-file"], fv.masterKeyFile)
+	l.validate(&c, bootstrapSecretState)
+	if len(l.problems) > 0 {
+		return Config{}, &Error{Problems: l.problems}
+	}
+	return c, nil
+}
+
+// loader collects problems while Load reads and checks settings.
+type loader struct {
+	getenv   func(string) string
+	problems []string
+}
+
+func (l *loader) problemf(format string, args ...any) {
+	l.problems = append(l.problems, fmt.Sprintf(format, args...))
+}
+
+// secretState tells whether a secret setting was given and could be read.
+type secretState int
+
+const (
+	unset   secretState = iota // neither VAR nor VAR_FILE is set
+	valid                      // read; the value still has to be checked
+	invalid                    // set, but a problem was already reported
+)
+
+// secret reads a secret setting from env or from the file named by
+// env+"_FILE"; setting both is a problem. A file's content loses one trailing
+// newline ("\n" or "\r\n", as editors and echo add one), nothing else.
+func (l *loader) secret(env string) (string, secretState) {
+	plain, file := l.getenv(env), l.getenv(env+"_FILE")
+	switch {
+	case plain != "" && file != "":
+		l.problemf("%s and %s_FILE are both set; set one", env, env)
+		return "", invalid
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			l.problemf("%s_FILE: %v", env, err)
+			return "", invalid
+		}
+		s := string(b)
+		if t, ok := strings.CutSuffix(s, "\n"); ok {
+			s = strings.TrimSuffix(t, "\r")
+		}
+		return s, valid
+	case plain != "":
+		return plain, valid
+	default:
+		return "", unset
+	}
+}
+
+func (l *loader) duration(env string, def time.Duration) time.Duration {
+	s := l.getenv(env)
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		l.problemf("%s: %q is not a duration (like 15s or 200ms)", env, s)
+		return def
+	}
+	if d <= 0 {
+		l.problemf("%s: must be positive, got %s", env, s)
+		return def
+	}
+	return d
+}
+
+// masterKey resolves the master key from GATEHOUSE_MASTER_KEY or a key file
+// (the -master-key-file flag overriding GATEHOUSE_MASTER_KEY_FILE). An
+// explicitly named file must exist and hold a valid key; the default path is
+// left to the app.
+func (l *loader) masterKey(c *Config, flagGiven bool, flagVal string) {
+	plain := l.getenv("GATEHOUSE_MASTER_KEY")
+	c.MasterKeyFile = l.getenv("GATEHOUSE_MASTER_KEY_FILE")
+	if flagGiven {
+		c.MasterKeyFile = flagVal
+	}
+	switch {
+	case plain != "" && c.MasterKeyFile != "":
+		l.problemf("GATEHOUSE_MASTER_KEY and the master key file (GATEHOUSE_MASTER_KEY_FILE or -master-key-file) are both set; set one")
+	case plain != "":
+		k, err := secret.ParseKey(plain)
+		if err != nil {
+			l.problemf("GATEHOUSE_MASTER_KEY: %v", err)
+			return
+		}
+		c.MasterKey = k
+	case c.MasterKeyFile != "":
+		k, err := secret.ReadKeyFile(c.MasterKeyFile)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				l.problemf("master key file %s does not exist (leave GATEHOUSE_MASTER_KEY_FILE unset to generate one in the data directory)", c.MasterKeyFile)
+				return
+			}
+			l.problemf("master key file: %v", err)
+			return
+		}
+		c.MasterKey = k
+	}
+}

@@ -1,0 +1,14 @@
+// Package management is Gatehouse's one service layer: every write to
+// applications, secrets, resources, scopes, roles and signing keys goes
+// through a Service, which applies the rules, writes through the store (in
+// one transaction where several rows change) and then invalidates the token
+// endpoint's grant cache, so that the next token request sees the change.
+//
+// Today it seeds a new database (the Management API resource and role of
+// spec §1.3, a signing key), ensures the bootstrap application and keeps the
+// signing keys in force. The Management API's HTTP handlers and the console
+// call the same Service.
+//
+// It does not parse HTTP or speak OAuth; it returns store and validation
+// errors and lets each surface render them.
+package management

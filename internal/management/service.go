@@ -1,0 +1,59 @@
+package management
+
+import (
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/rbac"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Config holds a Service's dependencies.
+type Config struct {
+	Store     *store.Store
+	Box       *secret.Box
+	Tenant    string // rbac.DefaultTenant when empty
+	Indicator string // the Management API indicator
+	// SigningAlg is the algorithm of keys made at first start and by
+	// rotations that do not name one.
+	SigningAlg string
+	// OnChange is called after every committed write that can change what a
+	// token request is granted (the grant cache's Invalidate).
+	OnChange func()
+	Now      func() time.Time // time.Now when nil
+	Rand     io.Reader        // crypto/rand when nil
+	Logger   *slog.Logger
+}
+
+// Service applies the rules of every write. It is safe for concurrent use.
+type Service struct {
+	cfg  Config
+	keys keyring
+}
+
+// New returns a Service. Call LoadKeys (or Init) before serving tokens.
+func New(cfg Config) *Service {
+	if cfg.Tenant == "" {
+		cfg.Tenant = rbac.DefaultTenant
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.OnChange == nil {
+		cfg.OnChange = func() {}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg}
+}
+
+func (s *Service) nowMs() int64 { return s.cfg.Now().UnixMilli() }
+
+func (s *Service) newID() (string, error) { return secret.NewID(s.cfg.Rand) }

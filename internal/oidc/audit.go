@@ -1,0 +1,120 @@
+package oidc
+
+import (
+	"crypto/rand"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/rbac"
+	"github.com/gatehouse/gatehouse/internal/secret"
+)
+
+func cryptoRead(b []byte) (int, error) { return rand.Read(b) }
+
+// audit reports one token request, successful or not, in Logto's payload
+// shape for ExchangeTokenBy.ClientCredentials (spec §2.13). The secret
+// itself is never written, only its name.
+func (h *handler) audit(r *http.Request, x *exchange, e *Error, nowMs int64) {
+	if h.auditor == nil {
+		return
+	}
+	id, err := secret.NewID(h.rand)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "audit: make id", "err", err)
+		return
+	}
+	result := rbac.ResultSuccess
+	if e != nil {
+		result = rbac.ResultError
+	}
+	p := &x.params
+	b := make([]byte, 0, 512)
+	b = append(b, `{"key":"`+rbac.LogKeyClientCredentials+`","result":"`...)
+	b = append(b, result...)
+	b = append(b, `","ip":`...)
+	b = appendJSONString(b, clientIP(r))
+	b = append(b, `,"userAgent":`...)
+	b = appendJSONString(b, r.UserAgent())
+	appID := ""
+	if x.client != nil {
+		appID = x.client.ID
+		b = append(b, `,"applicationId":`...)
+		b = appendJSONString(b, appID)
+	}
+	b = append(b, `,"params":{`...)
+	n := 0
+	field := func(name string, v param) {
+		if v.n == 0 {
+			return
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = appendJSONString(b, name)
+		b = append(b, ':')
+		b = appendJSONString(b, v.val)
+	}
+	field("grant_type", p.grantType)
+	field("client_id", p.clientID)
+	if p.clientSecret.n > 0 {
+		field("client_secret", param{val: "******", n: 1})
+	}
+	if p.clientAssertion.n > 0 {
+		field("client_assertion", param{val: "******", n: 1})
+	}
+	field("client_assertion_type", p.clientAssertionType)
+	switch len(p.resources) {
+	case 0:
+	case 1:
+		field("resource", param{val: p.resources[0], n: 1})
+	default:
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = append(b, `"resource":[`...)
+		for i, v := range p.resources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v)
+		}
+		b = append(b, ']')
+	}
+	field("audience", p.audience)
+	field("scope", p.scope)
+	field("organization_id", p.organizationID)
+	b = append(b, '}')
+	if x.secretName != "" {
+		b = append(b, `,"applicationSecret":{"name":`...)
+		b = appendJSONString(b, x.secretName)
+		b = append(b, '}')
+	}
+	if e == nil {
+		if len(x.scopes) > 0 {
+			b = append(b, `,"scope":`...)
+			b = appendJSONString(b, strings.Join(x.scopes, " "))
+		}
+		b = append(b, `,"tokenTypes":["AccessToken"]`...)
+	} else {
+		b = append(b, `,"error":{"error":`...)
+		b = appendJSONString(b, e.Code)
+		b = append(b, `,"error_description":`...)
+		b = appendJSONString(b, e.Description)
+		b = append(b, `,"status":`...)
+		b = strconv.AppendInt(b, int64(e.Status), 10)
+		b = append(b, '}')
+	}
+	b = append(b, '}')
+	h.auditor.Log(rbac.LogEntry{
+		TenantID:      h.tenant,
+		ID:            id,
+		Key:           rbac.LogKeyClientCredentials,
+		Payload:       b,
+		CreatedAt:     nowMs,
+		ApplicationID: appID,
+		Result:        result,
+	})
+}

@@ -1,0 +1,49 @@
+package oidc
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Metadata is the authorization server metadata (RFC 8414), served also as
+// OpenID Connect discovery. Unlike Logto's, it lists only what this server
+// does for M2M apps (see docs/compatibility.md).
+type Metadata struct {
+	Issuer                            string   `json:"issuer"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	// IDTokenSigningAlgs lists the algorithms of the published keys, as
+	// Logto's metadata does. Gatehouse issues no ID tokens; the field tells
+	// JWT libraries which algorithms its access tokens use.
+	IDTokenSigningAlgs []string `json:"id_token_signing_alg_values_supported"`
+}
+
+// NewMetadata describes the server at issuer with keys signing in algs.
+func NewMetadata(issuer string, algs []string) Metadata {
+	return Metadata{
+		Issuer:                            issuer,
+		TokenEndpoint:                     issuer + "/token",
+		JWKSURI:                           issuer + "/jwks",
+		GrantTypesSupported:               []string{GrantClientCredentials},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
+		ResponseTypesSupported:            []string{},
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgs:                algs,
+	}
+}
+
+func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
+	body, err := json.Marshal(NewMetadata(h.issuer, h.keys.Keys().Algs()))
+	if err != nil {
+		writeError(w, r, h.internal(r.Context(), "discovery", err))
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json; charset=utf-8")
+	hd.Set("Access-Control-Allow-Origin", "*")
+	w.Write(body)
+}

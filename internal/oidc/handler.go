@@ -1,0 +1,172 @@
+package oidc
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/grant"
+	"github.com/gatehouse/gatehouse/internal/rbac"
+	"github.com/gatehouse/gatehouse/internal/token"
+)
+
+// Grants is the grant cache as the token endpoint uses it.
+type Grants interface {
+	Client(ctx context.Context, tenant, id string) (*grant.Client, error)
+	Resource(ctx context.Context, tenant, indicator string) (*grant.Resource, bool, error)
+	DefaultResource(ctx context.Context, tenant string) (*grant.Resource, bool, error)
+}
+
+// Keys gives the signing keys in force.
+type Keys interface {
+	Keys() *token.Set
+}
+
+// Digester computes secret digests (secret.Box does).
+type Digester interface {
+	AppendDigest(dst []byte, secret string) []byte
+}
+
+// Auditor receives one audit entry per token request (audit.Writer does).
+type Auditor interface {
+	Log(e rbac.LogEntry)
+}
+
+// Config holds the token endpoint's dependencies.
+type Config struct {
+	Issuer string // e.g. http://localhost:3001/oidc, no trailing slash
+	Tenant string // the tenant served; rbac.DefaultTenant when empty
+	Grants Grants
+	Keys   Keys
+	Digest Digester
+	Audit  Auditor          // may be nil
+	Now    func() time.Time // time.Now when nil
+	Rand   io.Reader        // token ids; crypto/rand when nil
+	Logger *slog.Logger
+}
+
+type handler struct {
+	issuer, origin, tenant string
+	grants                 Grants
+	keys                   Keys
+	digest                 Digester
+	auditor                Auditor
+	now                    func() time.Time
+	rand                   io.Reader
+	log                    *slog.Logger
+}
+
+// Handler returns the /oidc routes. Paths are absolute (/oidc/...), so the
+// handler is mounted at "/oidc/" without stripping the prefix.
+func Handler(cfg Config) http.Handler {
+	h := &handler{
+		issuer: strings.TrimSuffix(cfg.Issuer, "/"),
+		tenant: cfg.Tenant, grants: cfg.Grants, keys: cfg.Keys, digest: cfg.Digest,
+		auditor: cfg.Audit, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
+	}
+	if h.tenant == "" {
+		h.tenant = rbac.DefaultTenant
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.rand == nil {
+		h.rand = cryptoRand{}
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if u, err := url.Parse(h.issuer); err == nil {
+		h.origin = u.Scheme + "://" + u.Host
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oidc/token", h.withCORS(h.token))
+	mux.HandleFunc("OPTIONS /oidc/token", h.preflight)
+	mux.HandleFunc("GET /oidc/jwks", h.jwks)
+	mux.HandleFunc("GET /oidc/.well-known/openid-configuration", h.discovery)
+	mux.HandleFunc("GET /oidc/.well-known/oauth-authorization-server", h.discovery)
+	mux.HandleFunc("/oidc/", h.notFound)
+	mux.HandleFunc("/oidc", h.notFound)
+	return mux
+}
+
+// notFound answers unknown routes and methods as Logto does (spec §2.1).
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	p := strings.TrimPrefix(r.URL.Path, "/oidc")
+	if p == "" {
+		p = "/"
+	}
+	writeError(w, r, &Error{http.StatusNotFound, ErrInvalidRequest,
+		"unrecognized route or not allowed method (" + r.Method + " on " + p + ")"})
+}
+
+// internal logs an unexpected failure and returns the generic 500.
+func (h *handler) internal(ctx context.Context, what string, err error) *Error {
+	h.log.ErrorContext(ctx, "token endpoint: "+what, "err", err)
+	return &Error{http.StatusInternalServerError, ErrServerError, "oops! something went wrong"}
+}
+
+// withCORS lets browsers read token answers for origins the client allows;
+// the check itself is part of the exchange (checkOrigin).
+func (h *handler) withCORS(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && o != h.origin {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Add("Vary", "Origin")
+		}
+		next(w, r)
+	}
+}
+
+func (h *handler) preflight(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	if o := r.Header.Get("Origin"); o != "" {
+		hd.Set("Access-Control-Allow-Origin", o)
+		hd.Add("Vary", "Origin")
+	}
+	hd.Set("Access-Control-Allow-Methods", "POST")
+	if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
+		hd.Set("Access-Control-Allow-Headers", rh)
+	}
+	hd.Set("Access-Control-Max-Age", "3600")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// jwks serves the public keys (spec §3.2), with an ETag.
+func (h *handler) jwks(w http.ResponseWriter, r *http.Request) {
+	set := h.keys.Keys()
+	hd := w.Header()
+	hd.Set("Content-Type", "application/jwk-set+json; charset=utf-8")
+	hd.Set("Cache-Control", "no-cache, max-age=0, must-revalidate")
+	hd.Set("Access-Control-Allow-Origin", "*")
+	hd.Set("ETag", set.ETag())
+	if etagMatch(r.Header.Get("If-None-Match"), set.ETag()) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := set.JWKS()
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+}
+
+func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+type cryptoRand struct{}
+
+func (cryptoRand) Read(b []byte) (int, error) { return cryptoRead(b) }

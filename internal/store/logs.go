@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/rbac"
+)
+
+// logColumns are the columns InsertLogs writes, in argument order.
+const logColumns = `tenant_id, id, key, payload, application_id, result, created_at`
+
+// logArgs is the number of statement arguments per log row.
+const logArgs = 7
+
+// logChunk is the most rows one INSERT carries: 256 rows are 1,792
+// arguments, far below SQLite's 32,766 and PostgreSQL's 65,535.
+const logChunk = 256
+
+// InsertLogs appends entries to the audit log in their order (the order
+// ListLogs reports, newest last), all or none. Empty payloads are stored as
+// {}; ApplicationID and Result "" are stored as NULL. It writes multi-row
+// INSERTs of up to logChunk rows, in one transaction when there are more.
+func (q *Queries) InsertLogs(ctx context.Context, entries []rbac.LogEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if len(entries) <= logChunk {
+		return q.insertLogChunk(ctx, entries)
+	}
+	return q.atomic(ctx, func(q *Queries) error {
+		for len(entries) > 0 {
+			n := min(len(entries), logChunk)
+			if err := q.insertLogChunk(ctx, entries[:n]); err != nil {
+				return err
+			}
+			entries = entries[n:]
+		}
+		return nil
+	})
+}
+
+// insertLogChunk inserts entries with one statement. Rows of a multi-row
+// INSERT get ascending sequence numbers in VALUES order on both engines.
+func (q *Queries) insertLogChunk(ctx context.Context, entries []rbac.LogEntry) error {
+	args := make([]any, 0, len(entries)*logArgs)
+	for i := range entries {
+		e := &entries[i]
+		payload, err := jsonArg("log payload", e.Payload, emptyObject)
+		if err != nil {
+			return fmt.Errorf("%w (log %s)", err, e.ID)
+		}
+		args = append(args, e.TenantID, e.ID, e.Key, payload, nullString(e.ApplicationID), nullString(e.Result), e.CreatedAt)
+	}
+	_, err := q.q.ExecContext(ctx, logInsertSQL(len(entries)), args...)
+	return wrap("insert logs", err)
+}
+
+// logInsertSQL returns an INSERT of n log rows.
+func logInsertSQL(n int) string {
+	var b strings.Builder
+	b.Grow(64 + n*40)
+	b.WriteString(`INSERT INTO logs (` + logColumns + `) VALUES `)
+	p := 1
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range logArgs {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(p))
+			p++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// ListLogs returns the entries f selects, newest first (reverse insertion
+// order), paginated by f.Limit (0: no limit) and f.Offset, and the number
+// of entries f selects regardless of pagination. Empty filter fields,
+// TenantID included, do not filter.
+func (q *Queries) ListLogs(ctx context.Context, f rbac.LogFilter) ([]rbac.LogEntry, int64, error) {
+	var (
+		where []string
+		args  []any
+	)
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.TenantID != "" {
+		add("tenant_id = $%d", f.TenantID)
+	}
+	if f.Key != "" {
+		add("key = $%d", f.Key)
+	}
+	if f.ApplicationID != "" {
+		add("application_id = $%d", f.ApplicationID)
+	}
+	if f.Result != "" {
+		add("result = $%d", f.Result)
+	}
+	if f.StartTime != 0 {
+		add("created_at >= $%d", f.StartTime)
+	}
+	if f.EndTime != 0 {
+		add("created_at <= $%d", f.EndTime)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+
+	var total int64
+	if err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM logs`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, wrap("count logs", err)
+	}
+
+	// LIMIT is always given (the largest int64 for "no limit") because
+	// SQLite accepts OFFSET only after a LIMIT and PostgreSQL refuses -1.
+	limit := int64(math.MaxInt64)
+	if f.Limit > 0 {
+		limit = int64(f.Limit)
+	}
+	offset := int64(max(f.Offset, 0))
+	n := len(args)
+	args = append(args, limit, offset)
+	rows, err := q.q.QueryContext(ctx, `SELECT tenant_id, id, key, payload, application_id, result, created_at
+FROM logs`+cond+fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d OFFSET $%d`, n+1, n+2), args...)
+	if err != nil {
+		return nil, 0, wrap("list logs", err)
+	}
+	defer rows.Close()
+	var out []rbac.LogEntry
+	for rows.Next() {
+		e, err := scanLog(rows)
+		if err != nil {
+			return nil, 0, wrap("list logs", err)
+		}
+		out = append(out, *e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, wrap("list logs", err)
+	}
+	return out, total, nil
+}
+
+// GetLog returns the log entry id of tenant; ErrNotFound if none.
+func (q *Queries) GetLog(ctx context.Context, tenant, id string) (*rbac.LogEntry, error) {
+	row := q.q.QueryRowContext(ctx, `SELECT tenant_id, id, key, payload, application_id, result, created_at
+FROM logs WHERE tenant_id = $1 AND id = $2`, tenant, id)
+	e, err := scanLog(row)
+	if err != nil {
+		return nil, wrap("log "+id, err)
+	}
+	return e, nil
+}
+
+// scanLog reads one log row selected with the columns of GetLog.
+func scanLog(r interface{ Scan(...any) error }) (*rbac.LogEntry, error) {
+	var (
+		e       rbac.LogEntry
+		payload []byte
+		appID   sql.NullString
+		result  sql.NullString
+	)
+	if err := r.Scan(&e.TenantID, &e.ID, &e.Key, &payload, &appID, &result, &e.CreatedAt); err != nil {
+		return nil, err
+	}
+	e.Payload = json.RawMessage(payload)
+	e.ApplicationID = appID.String
+	e.Result = result.String
+	return &e, nil
+}
+
+// nullString stores "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

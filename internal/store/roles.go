@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/gatehouse/gatehouse/internal/rbac"
+)
+
+const roleColumns = `tenant_id, id, name, description, type, is_default`
+
+// InsertRole creates r. ErrConflict if its id or name is taken in the
+// tenant; ErrCheck if its type is neither User nor MachineToMachine.
+func (q *Queries) InsertRole(ctx context.Context, r *rbac.Role) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`)
+VALUES ($1, $2, $3, $4, $5, $6)`,
+		r.TenantID, r.ID, r.Name, r.Description, string(r.Type), r.IsDefault)
+	return wrap("insert role "+r.ID, err)
+}
+
+// GetRole returns the role id of tenant; ErrNotFound if none.
+func (q *Queries) GetRole(ctx context.Context, tenant, id string) (*rbac.Role, error) {
+	return q.getRole(ctx, "role "+id, `SELECT `+roleColumns+` FROM roles
+WHERE tenant_id = $1 AND id = $2`, tenant, id)
+}
+
+// GetRoleByName returns the role called name in tenant; ErrNotFound if
+// none.
+func (q *Queries) GetRoleByName(ctx context.Context, tenant, name string) (*rbac.Role, error) {
+	return q.getRole(ctx, "role "+name, `SELECT `+roleColumns+` FROM roles
+WHERE tenant_id = $1 AND name = $2`, tenant, name)
+}
+
+func (q *Queries) getRole(ctx context.Context, what, query string, args ...any) (*rbac.Role, error) {
+	var (
+		r   rbac.Role
+		typ string
+	)
+	err := q.q.QueryRowContext(ctx, query, args...).Scan(&r.TenantID, &r.ID, &r.Name, &r.Description, &typ, &r.IsDefault)
+	if err != nil {
+		return nil, wrap(what, err)
+	}
+	r.Type = rbac.RoleType(typ)
+	return &r, nil
+}
+
+// InsertRoleScope gives scope scopeID to role roleID; id names the link.
+// ErrConflict if the role already has the scope, ErrForeignKey if the role
+// or the scope does not exist.
+func (q *Queries) InsertRoleScope(ctx context.Context, tenant, id, roleID, scopeID string) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO roles_scopes (tenant_id, id, role_id, scope_id)
+VALUES ($1, $2, $3, $4)`, tenant, id, roleID, scopeID)
+	return wrap("insert role scope "+scopeID, err)
+}
+
+// InsertApplicationRole gives role roleID to application appID; id names
+// the link. Only machine-to-machine roles can be given to applications:
+// the insert selects the role with that type, and when it inserts nothing
+// the store reports ErrForeignKey if the role does not exist and ErrCheck
+// if it is a User role. ErrConflict if the application already has the
+// role, ErrForeignKey if the application does not exist.
+func (q *Queries) InsertApplicationRole(ctx context.Context, tenant, id, appID, roleID string) error {
+	op := "insert application role " + roleID
+	res, err := q.q.ExecContext(ctx, `INSERT INTO applications_roles (tenant_id, id, application_id, role_id)
+SELECT r.tenant_id, $2, $3, r.id FROM roles r
+WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'MachineToMachine'`, tenant, id, appID, roleID)
+	if err != nil {
+		return wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	role, err := q.GetRole(ctx, tenant, roleID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return fmt.Errorf("%w: %s: no role %s", ErrForeignKey, op, roleID)
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("%w: %s: role type is %s, not %s", ErrCheck, op, role.Type, rbac.RoleMachineToMachine)
+}
+
+// DeleteApplicationRole takes role roleID from application appID;
+// ErrNotFound if the application does not have it.
+func (q *Queries) DeleteApplicationRole(ctx context.Context, tenant, appID, roleID string) error {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM applications_roles
+WHERE tenant_id = $1 AND application_id = $2 AND role_id = $3`, tenant, appID, roleID)
+	return affectedOne(res, err, "delete application role "+roleID)
+}
+
+// ListApplicationRoleIDs returns the ids of the roles application appID
+// has, sorted. It is empty, not an error, for an unknown application.
+func (q *Queries) ListApplicationRoleIDs(ctx context.Context, tenant, appID string) ([]string, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT role_id FROM applications_roles
+WHERE tenant_id = $1 AND application_id = $2`, tenant, appID)
+	if err != nil {
+		return nil, wrap("list application roles", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap("list application roles", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("list application roles", err)
+	}
+	sort.Strings(out) // in Go: the engines' text collations differ
+	return out, nil
+}
+
+// ApplicationGrants loads, in one query, what application appID may be
+// granted: for each resource indicator, the distinct names (sorted) of the
+// scopes its machine-to-machine roles hold on that resource. User roles
+// never count, even if one were linked. The map is empty, never nil, when
+// the application has nothing (or does not exist).
+func (q *Queries) ApplicationGrants(ctx context.Context, tenant, appID string) (map[string][]string, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT res.indicator, s.name
+FROM applications_roles ar
+JOIN roles r ON r.tenant_id = ar.tenant_id AND r.id = ar.role_id AND r.type = 'MachineToMachine'
+JOIN roles_scopes rs ON rs.tenant_id = ar.tenant_id AND rs.role_id = ar.role_id
+JOIN scopes s ON s.tenant_id = rs.tenant_id AND s.id = rs.scope_id
+JOIN resources res ON res.tenant_id = s.tenant_id AND res.id = s.resource_id
+WHERE ar.tenant_id = $1 AND ar.application_id = $2`, tenant, appID)
+	if err != nil {
+		return nil, wrap("application grants", err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var indicator, scope string
+		if err := rows.Scan(&indicator, &scope); err != nil {
+			return nil, wrap("application grants", err)
+		}
+		out[indicator] = append(out[indicator], scope)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("application grants", err)
+	}
+	// Sorted here rather than in SQL: the engines' text collations differ.
+	for _, names := range out {
+		sort.Strings(names)
+	}
+	return out, nil
+}

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names returned by [Store.Dialect]; they are also the names of the
+// migration folders.
+const (
+	dialectSQLite   = "sqlite"
+	dialectPostgres = "postgres"
+)
+
+// sqliteParams configure every SQLite connection of the pool. WAL lets
+// readers run beside the one writer; _txlock=immediate makes every
+// transaction take the write lock at BEGIN, so two transactions that read
+// and then write cannot deadlock on the lock upgrade; busy_timeout makes
+// writers queue instead of failing with SQLITE_BUSY.
+const sqliteParams = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL"
+
+// Store is the database: a pool of connections to SQLite or PostgreSQL.
+// Its embedded *Queries run each statement on its own; [Store.Tx] runs
+// several in one transaction.
+type Store struct {
+	*Queries
+	db      *sql.DB
+	dialect string
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Queries holds the store's statements. The one embedded in [Store] runs on
+// the pool; the one handed to a [Store.Tx] callback runs inside that
+// transaction.
+type Queries struct {
+	q querier
+	// db is set outside a transaction only: methods that need several
+	// statements to be atomic begin their own transaction on it.
+	db *sql.DB
+}
+
+// Open connects to the database named by dsn and applies the embedded
+// migrations before returning. A dsn starting with "postgres://" or
+// "postgresql://" selects PostgreSQL (runtime parameters such as
+// search_path may be given in it); anything else is the path of an SQLite
+// file, created with mode 0600 (and its directory with 0700) if missing.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	var (
+		db      *sql.DB
+		dialect string
+		err     error
+	)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		dialect = dialectPostgres
+		db, err = sql.Open("pgx", dsn)
+	} else {
+		dialect = dialectSQLite
+		db, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect %s: %w", dialect, err)
+	}
+	if err := migrate(ctx, db, dialect); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{Queries: &Queries{q: db, db: db}, db: db, dialect: dialect}, nil
+}
+
+// openSQLite prepares the file at path and opens a pool on it.
+func openSQLite(path string) (*sql.DB, error) {
+	if path == "" {
+		return nil, errors.New("empty database path")
+	}
+	if strings.ContainsRune(path, '?') || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("database path %q: give a plain file path, without URI syntax or parameters", path)
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	// SQLite would create the file with mode 0644; create it first so that
+	// it, and the -wal and -shm files SQLite derives from it, are 0600.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", path+"?"+sqliteParams)
+	if err != nil {
+		return nil, err
+	}
+	// Opening a connection re-runs the pragmas; keep some idle ones.
+	db.SetMaxIdleConns(8)
+	return db, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Dialect reports the engine: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Tx runs fn in one transaction: committed when fn returns nil, rolled back
+// when it returns an error or panics (the panic is re-raised). fn must use
+// the *Queries it is given, not the Store: on SQLite a statement on the
+// Store would wait for the transaction's write lock.
+func (s *Store) Tx(ctx context.Context, fn func(q *Queries) error) error {
+	return inTx(ctx, s.db, fn)
+}
+
+// inTx runs fn in a transaction on db.
+func inTx(ctx context.Context, db *sql.DB, fn func(q *Queries) error) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err := fn(&Queries{q: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("commit", err)
+	}
+	return nil
+}
+
+// atomic runs fn in a transaction: the caller's if q is already inside
+// one, a new one otherwise.
+func (q *Queries) atomic(ctx context.Context, fn func(q *Queries) error) error {
+	if q.db == nil {
+		return fn(q)
+	}
+	return inTx(ctx, q.db, fn)
+}

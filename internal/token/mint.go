@@ -1,0 +1,211 @@
+package token
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// Claims are the claims of an access token (spec §2.9). Mint writes them in
+// Logto's order: jti sub iat exp [scope] client_id iss aud [organization_id],
+// preceded by the members of Extra.
+type Claims struct {
+	JTI      string // token id
+	Subject  string // sub: the client id, as there is no user
+	ClientID string // client_id
+	Issuer   string // iss: <endpoint>/oidc
+	Audience string // aud: a single string, the resource indicator
+
+	IssuedAt int64 // iat, epoch seconds
+	Expiry   int64 // exp, epoch seconds
+
+	Scope    string // space-joined granted scopes
+	HasScope bool   // false: no "scope" member; true with Scope == "": "scope":""
+
+	OrganizationID string // organization_id; "" leaves it out
+
+	// Extra is an optional JSON object of custom claims (the JWT
+	// customizer's output). Its members come first. Members named like a
+	// standard claim (jti sub iat exp scope client_id iss aud) are dropped;
+	// its organization_id wins over OrganizationID. Null or empty means none.
+	Extra json.RawMessage
+}
+
+// ErrSignature is returned when the signer produced a signature of an
+// unexpected form.
+var ErrSignature = errors.New("token: malformed signature")
+
+// scratchSize is the stack buffer for the payload JSON; typical access
+// tokens need about 250 bytes, and larger ones simply spill to the heap.
+const scratchSize = 512
+
+// Mint appends to dst the compact JWS of c, with the JOSE header
+// {"alg":<alg>,"typ":"at+jwt","kid":<kid>}, signed by k, and returns the
+// extended slice. On error it returns dst unchanged.
+func (k *Key) Mint(dst []byte, c *Claims) ([]byte, error) {
+	var scratch [scratchSize]byte
+	payload, err := appendClaims(scratch[:0], c)
+	if err != nil {
+		return dst, err
+	}
+
+	b64 := base64.RawURLEncoding
+	start := len(dst)
+	dst = slices.Grow(dst, len(k.head)+b64.EncodedLen(len(payload))+1+b64.EncodedLen(k.sigLen))
+	dst = append(dst, k.head...)
+	dst = b64.AppendEncode(dst, payload)
+	input := dst[start:]
+
+	switch {
+	case k.ec != nil:
+		var sig [2 * 66]byte // R || S, room for P-521
+		if err := k.signEC(sig[:k.sigLen], input); err != nil {
+			return dst[:start], err
+		}
+		dst = append(dst, '.')
+		dst = b64.AppendEncode(dst, sig[:k.sigLen])
+	case k.ed != nil:
+		sig := ed25519.Sign(k.ed, input)
+		dst = append(dst, '.')
+		dst = b64.AppendEncode(dst, sig)
+	case k.rsa != nil:
+		sum := sha256.Sum256(input)
+		sig, err := rsa.SignPKCS1v15(nil, k.rsa, crypto.SHA256, sum[:])
+		if err != nil {
+			return dst[:start], fmt.Errorf("token: sign RS256: %w", err)
+		}
+		dst = append(dst, '.')
+		dst = b64.AppendEncode(dst, sig)
+	default:
+		return dst[:start], fmt.Errorf("%w: key %q was not made by NewKey", ErrUnsupportedKey, k.ID)
+	}
+	return dst, nil
+}
+
+// signEC writes the JWS ECDSA signature of input (R || S, each padded to
+// half of out, RFC 7518 §3.4) into out. The digest is SHA-256, SHA-384 or
+// SHA-512 by curve size.
+func (k *Key) signEC(out, input []byte) error {
+	var digest []byte
+	switch len(out) {
+	case 64:
+		sum := sha256.Sum256(input)
+		digest = sum[:]
+	case 96:
+		sum := sha512.Sum384(input)
+		digest = sum[:]
+	default:
+		sum := sha512.Sum512(input)
+		digest = sum[:]
+	}
+	// SignASN1 plus the DER walk below is cheaper than ecdsa.Sign, which
+	// parses the same DER into two big.Ints.
+	der, err := ecdsa.SignASN1(rand.Reader, k.ec, digest)
+	if err != nil {
+		return fmt.Errorf("token: sign %s: %w", k.Alg, err)
+	}
+	return derToJOSE(out, der)
+}
+
+// derToJOSE converts an ASN.1 DER ECDSA signature, SEQUENCE { INTEGER r,
+// INTEGER s }, into fixed-size big-endian R || S in out.
+func derToJOSE(out, der []byte) error {
+	if len(der) < 2 || der[0] != 0x30 {
+		return ErrSignature
+	}
+	n, rest := int(der[1]), der[2:]
+	if n == 0x81 { // long form; P-521 signatures exceed 127 bytes
+		if len(rest) < 1 || rest[0] < 0x80 {
+			return ErrSignature
+		}
+		n, rest = int(rest[0]), rest[1:]
+	} else if n > 0x7f {
+		return ErrSignature
+	}
+	if n != len(rest) {
+		return ErrSignature
+	}
+	size := len(out) / 2
+	rest, err := derInt(out[:size], rest)
+	if err != nil {
+		return err
+	}
+	if rest, err = derInt(out[size:], rest); err != nil {
+		return err
+	}
+	if len(rest) != 0 {
+		return ErrSignature
+	}
+	return nil
+}
+
+// derInt reads one positive DER INTEGER (short-form length) from der into
+// out, left-padded with zeros, and returns the remaining input.
+func derInt(out, der []byte) ([]byte, error) {
+	if len(der) < 2 || der[0] != 0x02 {
+		return nil, ErrSignature
+	}
+	n := int(der[1])
+	if n == 0 || n > 0x7f || len(der) < 2+n {
+		return nil, ErrSignature
+	}
+	v, rest := der[2:2+n], der[2+n:]
+	if v[0]&0x80 != 0 { // negative
+		return nil, ErrSignature
+	}
+	if len(v) > 1 && v[0] == 0 {
+		v = v[1:]
+	}
+	if len(v) > len(out) {
+		return nil, ErrSignature
+	}
+	pad := len(out) - len(v)
+	clear(out[:pad])
+	copy(out[pad:], v)
+	return rest, nil
+}
+
+// appendClaims appends the payload JSON of c.
+func appendClaims(b []byte, c *Claims) ([]byte, error) {
+	b = append(b, '{')
+	hasOrg := false
+	if len(c.Extra) > 0 {
+		var err error
+		if b, hasOrg, err = appendExtra(b, c.Extra); err != nil {
+			return b, err
+		}
+	}
+	b = append(b, `"jti":`...)
+	b = appendJSONString(b, c.JTI)
+	b = append(b, `,"sub":`...)
+	b = appendJSONString(b, c.Subject)
+	b = append(b, `,"iat":`...)
+	b = strconv.AppendInt(b, c.IssuedAt, 10)
+	b = append(b, `,"exp":`...)
+	b = strconv.AppendInt(b, c.Expiry, 10)
+	if c.HasScope {
+		b = append(b, `,"scope":`...)
+		b = appendJSONString(b, c.Scope)
+	}
+	b = append(b, `,"client_id":`...)
+	b = appendJSONString(b, c.ClientID)
+	b = append(b, `,"iss":`...)
+	b = appendJSONString(b, c.Issuer)
+	b = append(b, `,"aud":`...)
+	b = appendJSONString(b, c.Audience)
+	if c.OrganizationID != "" && !hasOrg {
+		b = append(b, `,"organization_id":`...)
+		b = appendJSONString(b, c.OrganizationID)
+	}
+	return append(b, '}'), nil
+}
