@@ -25,9 +25,10 @@
 //     written, so a handler can offer read-your-writes (GET /api/logs).
 //   - A failed write is logged (counts and the error, never the payload),
 //     retried a few times with exponential backoff starting at
-//     FlushInterval, and then dropped and counted in Stats.Failed. A retry
-//     may repeat a write the Sink did partly complete; a Sink that inserts
-//     a batch in one transaction (as the store does) never sees half a batch.
+//     FlushInterval, and then dropped and counted in Stats.Failed. While it
+//     retries, the buffer fills and Log may block. A retry repeats the whole
+//     batch: a Sink that inserts it in one transaction (as the store does)
+//     never leaves half of it behind.
 //
 // It does not decide what an entry contains (ids, payloads and keys are made
 // by the caller, see rbac.LogEntry), it does not read the log back (the

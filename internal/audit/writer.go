@@ -31,7 +31,8 @@ var ErrNotWritten = errors.New("audit: entries were not written")
 
 // Sink persists audit log entries; the store implements it. InsertLogs
 // should write the batch atomically (one transaction), so that a retried
-// batch is never half written.
+// batch is never half written, and must not keep entries after it returns:
+// the Writer reuses the slice.
 type Sink interface {
 	InsertLogs(ctx context.Context, entries []rbac.LogEntry) error
 }

@@ -59,9 +59,9 @@ func TestHistogramExactLowEnd(t *testing.T) {
 func TestHistogramDistributions(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	dists := map[string]func() float64{
-		"uniform 1µs-1s":     func() float64 { return 1 + rng.Float64()*1e6 },
-		"exponential 2ms":    func() float64 { return 1 + rng.ExpFloat64()*2000 },
-		"lognormal ~500µs":   func() float64 { return math.Exp(6.2 + 1.2*rng.NormFloat64()) },
+		"uniform 1µs-1s":   func() float64 { return 1 + rng.Float64()*1e6 },
+		"exponential 2ms":  func() float64 { return 1 + rng.ExpFloat64()*2000 },
+		"lognormal ~500µs": func() float64 { return math.Exp(6.2 + 1.2*rng.NormFloat64()) },
 		"bimodal 80µs / 40ms": func() float64 {
 			if rng.IntN(10) == 0 {
 				return 40000 + rng.Float64()*5000

@@ -206,12 +206,15 @@ func (r report) writeText(w io.Writer) error {
 		codes = append(codes, c)
 	}
 	slices.Sort(codes)
-	b.WriteString("Status      ")
+	b.WriteString("Status       ")
 	if len(codes) == 0 {
-		b.WriteString(" none")
+		b.WriteString("none")
 	}
-	for _, c := range codes {
-		fmt.Fprintf(&b, " %s: %d", c, r.Status[c])
+	for i, c := range codes {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s: %d", c, r.Status[c])
 	}
 	b.WriteString("\n")
 	e := r.Errors
