@@ -57,7 +57,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type schedule struct {
 	start   time.Time // warm-up begins; slot 0 of the open-loop schedule
 	from    time.Time // measuring begins: requests intended earlier are not counted
-	end     time.Time // no request is started at or after end
+	end     time.Time // no request is intended at or after end
 	rate    float64   // open loop: total requests/s; 0 = closed loop
 	conns   int
 	timeout time.Duration
@@ -96,16 +96,25 @@ func execute(ctx context.Context, o options, t *target) (*stats, time.Duration, 
 	close(begin) // publishes s to the workers
 	done.Wait()
 
+	stopped := time.Now()
+
+	// The measured window runs from s.from to the last counted answer, and
+	// is at least -d: requests in flight at the end, and in open loop the
+	// backlog sent after it, are counted, so they count against the time
+	// they really took.
 	total := &stats{}
+	last := s.end
 	for _, w := range workers {
 		total.merge(&w.st)
+		if w.lastDone.After(last) {
+			last = w.lastDone
+		}
 	}
-	measured := s.end.Sub(s.from)
 	interrupted := ctx.Err() != nil
-	if stopped := time.Now(); interrupted && stopped.Before(s.end) {
-		measured = max(stopped.Sub(s.from), 0)
+	if interrupted && stopped.Before(last) {
+		last = stopped
 	}
-	return total, measured, interrupted
+	return total, max(last.Sub(s.from), 0), interrupted
 }
 
 // worker drives one connection. Only its own goroutine touches it (the
@@ -116,6 +125,7 @@ type worker struct {
 	st       stats
 	timer    *time.Timer // reused for every wait: no allocation per request
 	failures int         // consecutive failed connects, for the backoff
+	lastDone time.Time   // when the last counted request finished
 }
 
 func newWorker(id int, t *target) *worker {
@@ -147,9 +157,12 @@ func (w *worker) run(ctx context.Context, s *schedule) {
 // request than the closed one. The price is that a connection stuck on a slow
 // answer cannot hand its slots to an idle one; but that is what we want to
 // see: its next requests start late, their latency still counts from the
-// intended time (no coordinated omission), the lateness is reported, and
-// slots more than -timeout behind, or left unsent at the end, are reported
-// as dropped rather than silently skipped.
+// intended time (no coordinated omission) and the lateness is reported.
+// A connection that is behind at the end of -d still sends the slots that
+// were due (so a stall just before the end is measured, not hidden); only
+// slots more than -timeout behind are skipped, and they are reported as
+// dropped. Every slot of the window is thus either answered or counted as an
+// error, and the run overruns -d by at most -timeout.
 func (w *worker) openLoop(ctx context.Context, s *schedule) {
 	interval := float64(time.Second) / s.rate
 	for k := 0; ; k++ {
@@ -159,10 +172,6 @@ func (w *worker) openLoop(ctx context.Context, s *schedule) {
 		}
 		counted := !intended.Before(s.from)
 		now := time.Now()
-		if !now.Before(s.end) {
-			w.dropRest(s, k)
-			return
-		}
 		if wait := intended.Sub(now); wait > 0 {
 			if !w.sleep(ctx, wait) {
 				return
@@ -182,21 +191,6 @@ func (w *worker) openLoop(ctx context.Context, s *schedule) {
 			w.st.late++
 		}
 		w.send(ctx, s, intended, now)
-	}
-}
-
-// dropRest counts the slots from the k-th on that fall in the measured
-// window but were never sent because the run ended first.
-func (w *worker) dropRest(s *schedule, k int) {
-	interval := float64(time.Second) / s.rate
-	for ; ; k++ {
-		intended := s.start.Add(time.Duration(float64(w.id+k*s.conns) * interval))
-		if !intended.Before(s.end) {
-			return
-		}
-		if !intended.Before(s.from) {
-			w.st.errs[kindDropped]++
-		}
 	}
 }
 
@@ -223,6 +217,7 @@ func (w *worker) send(ctx context.Context, s *schedule, intended, now time.Time)
 	if !counted {
 		return
 	}
+	w.lastDone = done
 	w.st.hist.record(done.Sub(intended))
 	w.st.status[status]++
 	if status < 200 || status > 299 {

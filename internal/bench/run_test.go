@@ -365,7 +365,7 @@ func TestRunOpenLoopRate(t *testing.T) {
 	}
 	// On an idle machine all 100 are answered; allow for a loaded one.
 	if r.Requests < 80 || r.Rate != 200 {
-		t.Errorf("requests %d rate %v", r.Requests, r.Rate)
+		t.Errorf("requests %d rate %v; report:\n%s", r.Requests, r.Rate, out)
 	}
 	if r.RequestsPerSec < 160 || r.RequestsPerSec > 200.001 {
 		t.Errorf("requests/s %v, want ≈200", r.RequestsPerSec)
