@@ -203,6 +203,9 @@ func (w *worker) send(ctx context.Context, s *schedule, intended, now time.Time)
 		return // interrupted: not the server's failure
 	}
 	counted := !intended.Before(s.from)
+	if counted {
+		w.lastDone = done
+	}
 	if kind != kindNone {
 		if counted {
 			w.st.addError(kind, 0, []byte(err.Error()))
@@ -217,7 +220,6 @@ func (w *worker) send(ctx context.Context, s *schedule, intended, now time.Time)
 	if !counted {
 		return
 	}
-	w.lastDone = done
 	w.st.hist.record(done.Sub(intended))
 	w.st.status[status]++
 	if status < 200 || status > 299 {

@@ -18,36 +18,25 @@ const logColumns = `tenant_id, id, key, payload, application_id, result, created
 // logArgs is the number of statement arguments per log row.
 const logArgs = 7
 
-// logChunk is the most rows one INSERT carries: 256 rows are 1,792
-// arguments, far below SQLite's 32,766 and PostgreSQL's 65,535.
+// logChunk is the most rows one multi-row INSERT carries: 256 rows are
+// 1,792 arguments, far below PostgreSQL's limit of 65,535.
 const logChunk = 256
 
 // InsertLogs appends entries to the audit log in their order (the order
 // ListLogs reports, newest last), all or none. Empty payloads are stored as
-// {}; ApplicationID and Result "" are stored as NULL. It writes multi-row
-// INSERTs of up to logChunk rows, in one transaction when there are more.
+// {}; ApplicationID and Result "" are stored as NULL.
+//
+// The token endpoint logs every request, so this is tuned per engine (see
+// BenchmarkInsertLogs). PostgreSQL gets multi-row INSERTs of up to
+// logChunk rows: one round trip each. SQLite gets one prepared single-row
+// INSERT executed per entry in one transaction: SQLite resolves $N
+// parameters by name with a linear search, so binding a multi-row
+// statement costs time quadratic in its arguments, while a local call per
+// row costs little.
 func (q *Queries) InsertLogs(ctx context.Context, entries []rbac.LogEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	if len(entries) <= logChunk {
-		return q.insertLogChunk(ctx, entries)
-	}
-	return q.atomic(ctx, func(q *Queries) error {
-		for len(entries) > 0 {
-			n := min(len(entries), logChunk)
-			if err := q.insertLogChunk(ctx, entries[:n]); err != nil {
-				return err
-			}
-			entries = entries[n:]
-		}
-		return nil
-	})
-}
-
-// insertLogChunk inserts entries with one statement. Rows of a multi-row
-// INSERT get ascending sequence numbers in VALUES order on both engines.
-func (q *Queries) insertLogChunk(ctx context.Context, entries []rbac.LogEntry) error {
 	args := make([]any, 0, len(entries)*logArgs)
 	for i := range entries {
 		e := &entries[i]
@@ -57,8 +46,39 @@ func (q *Queries) insertLogChunk(ctx context.Context, entries []rbac.LogEntry) e
 		}
 		args = append(args, e.TenantID, e.ID, e.Key, payload, nullString(e.ApplicationID), nullString(e.Result), e.CreatedAt)
 	}
-	_, err := q.q.ExecContext(ctx, logInsertSQL(len(entries)), args...)
-	return wrap("insert logs", err)
+	if q.dialect == dialectSQLite {
+		return q.atomic(ctx, func(q *Queries) error { return q.insertLogRows(ctx, args) })
+	}
+	if len(entries) <= logChunk {
+		_, err := q.q.ExecContext(ctx, logInsertSQL(len(entries)), args...)
+		return wrap("insert logs", err)
+	}
+	return q.atomic(ctx, func(q *Queries) error {
+		for len(args) > 0 {
+			n := min(len(args), logChunk*logArgs)
+			if _, err := q.q.ExecContext(ctx, logInsertSQL(n/logArgs), args[:n]...); err != nil {
+				return wrap("insert logs", err)
+			}
+			args = args[n:]
+		}
+		return nil
+	})
+}
+
+// insertLogRows inserts the rows of args (logArgs values each) with one
+// prepared statement.
+func (q *Queries) insertLogRows(ctx context.Context, args []any) error {
+	st, err := q.q.PrepareContext(ctx, logInsertSQL(1))
+	if err != nil {
+		return wrap("insert logs", err)
+	}
+	defer st.Close()
+	for ; len(args) > 0; args = args[logArgs:] {
+		if _, err := st.ExecContext(ctx, args[:logArgs]...); err != nil {
+			return wrap("insert logs", err)
+		}
+	}
+	return nil
 }
 
 // logInsertSQL returns an INSERT of n log rows.

@@ -145,7 +145,7 @@ func TestLogsEdgeCases(t *testing.T) {
 		long := strings.Repeat("x", 300)
 		wantErr(t, "long app id", s.InsertLogs(ctx, []rbac.LogEntry{{TenantID: tenant, ID: "long", Key: "K", ApplicationID: long, CreatedAt: 2}}), nil)
 
-		// A bad entry fails the whole batch, across chunks.
+		// A bad entry fails the whole batch, across chunks and statements.
 		batch := testLogs(logChunk + 10)
 		batch[logChunk+5].Payload = json.RawMessage(`{not json`)
 		wantErr(t, "invalid payload", s.InsertLogs(ctx, batch), ErrCheck)

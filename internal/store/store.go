@@ -32,8 +32,7 @@ const sqliteParams = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_jour
 // several in one transaction.
 type Store struct {
 	*Queries
-	db      *sql.DB
-	dialect string
+	db *sql.DB
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -41,6 +40,7 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 // Queries holds the store's statements. The one embedded in [Store] runs on
@@ -51,6 +51,9 @@ type Queries struct {
 	// db is set outside a transaction only: methods that need several
 	// statements to be atomic begin their own transaction on it.
 	db *sql.DB
+	// dialect lets the few methods that batch differently per engine
+	// choose; the SQL itself is the same.
+	dialect string
 }
 
 // Open connects to the database named by dsn and applies the embedded
@@ -82,7 +85,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Queries: &Queries{q: db, db: db}, db: db, dialect: dialect}, nil
+	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db}, nil
 }
 
 // openSQLite prepares the file at path and opens a pool on it.
@@ -140,11 +143,11 @@ func (s *Store) Ping(ctx context.Context) error {
 // the *Queries it is given, not the Store: on SQLite a statement on the
 // Store would wait for the transaction's write lock.
 func (s *Store) Tx(ctx context.Context, fn func(q *Queries) error) error {
-	return inTx(ctx, s.db, fn)
+	return inTx(ctx, s.db, s.dialect, fn)
 }
 
 // inTx runs fn in a transaction on db.
-func inTx(ctx context.Context, db *sql.DB, fn func(q *Queries) error) (err error) {
+func inTx(ctx context.Context, db *sql.DB, dialect string, fn func(q *Queries) error) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -158,7 +161,7 @@ func inTx(ctx context.Context, db *sql.DB, fn func(q *Queries) error) (err error
 			tx.Rollback()
 		}
 	}()
-	if err := fn(&Queries{q: tx}); err != nil {
+	if err := fn(&Queries{q: tx, dialect: dialect}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -173,5 +176,5 @@ func (q *Queries) atomic(ctx context.Context, fn func(q *Queries) error) error {
 	if q.db == nil {
 		return fn(q)
 	}
-	return inTx(ctx, q.db, fn)
+	return inTx(ctx, q.db, q.dialect, fn)
 }

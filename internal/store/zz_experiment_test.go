@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func BenchmarkExp(b *testing.B) {
 	}
 	for name, fn := range variants {
 		b.Run(name, func(b *testing.B) {
-			s := openTest(b, dialectSQLite)
+			s := openTest(b, os.Getenv("EXP_DIALECT"))
 			ctx := context.Background()
 			entries := testLogs(256)
 			seq := 0
