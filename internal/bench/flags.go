@@ -33,8 +33,9 @@ Gatehouse, Logto or any RFC 6749 server over HTTP/1.1 (http or https).
 Without -rate the load is closed loop: each connection sends its next request
 as soon as the previous answer arrives (maximum throughput). With -rate it is
 open loop: requests start at fixed intended times and latency counts from the
-intended time, so server stalls are not hidden (no coordinated omission);
-requests the generator could not send on time are reported as late/dropped.
+intended time, so server stalls are not hidden (no coordinated omission).
+Requests that could not start on time are sent late and reported as late;
+those more than -timeout behind are dropped and reported as errors.
 
 Example:
   GATEHOUSE_CLIENT_SECRET=... gatehouse bench -client-id m2m-app \

@@ -162,7 +162,8 @@ func (w *worker) run(ctx context.Context, s *schedule) {
 // were due (so a stall just before the end is measured, not hidden); only
 // slots more than -timeout behind are skipped, and they are reported as
 // dropped. Every slot of the window is thus either answered or counted as an
-// error, and the run overruns -d by at most -timeout.
+// error, and the run overruns -d by at most twice -timeout (one late send
+// plus its answer).
 func (w *worker) openLoop(ctx context.Context, s *schedule) {
 	interval := float64(time.Second) / s.rate
 	for k := 0; ; k++ {
