@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"net"
 	"net/url"
@@ -81,16 +82,39 @@ func BenchmarkClientRoundTrip(b *testing.B) {
 	w := newWorker(0, t)
 	s := &schedule{timeout: o.timeout, conns: 1}
 	ctx := context.Background()
-	w.send(ctx, s, time.Now(), time.Now()) // connect outside the timing
+	w.send(ctx, s, true, time.Now(), time.Now()) // connect outside the timing
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		now := time.Now()
-		w.send(ctx, s, now, now)
+		w.send(ctx, s, true, now, now)
 	}
 	b.StopTimer()
 	if w.st.errs != [numKinds]uint64{} || w.st.status[200] != w.st.hist.count() {
 		b.Fatalf("errors %v, status 200 %d of %d", w.st.errs, w.st.status[200], w.st.hist.count())
 	}
 	w.c.close()
+}
+
+// BenchmarkReadResponse is the client's parsing cost per token response,
+// without the network.
+func BenchmarkReadResponse(b *testing.B) {
+	one := fixedResponse()
+	r := bytes.NewReader(nil)
+	stream := bytes.Repeat(one, 1000)
+	br := bufio.NewReaderSize(r, readBufSize)
+	body := make([]byte, 0, keepBody)
+	b.SetBytes(int64(len(one)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%1000 == 0 {
+			r.Reset(stream)
+			br.Reset(r)
+		}
+		i++
+		if _, _, err := readResponse(br, &body); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

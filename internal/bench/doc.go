@@ -21,7 +21,10 @@
 // requests are scheduled at fixed intended start times and latency is
 // measured from the intended time, so a stalled server cannot hide its
 // stalls through coordinated omission; late and dropped requests are
-// reported instead of the generator silently slowing down).
+// reported instead of the generator silently slowing down). Go timers are
+// only millisecond-precise when idle, so the open loop aims up to 1 ms early
+// and measures such early requests from their real start: latencies neither
+// include the timer's overshoot nor hide the server's queueing.
 //
 // The package owns flag parsing for the subcommand, the wire client, the
 // schedule and the report (text and JSON). It does not own the server, does

@@ -14,6 +14,12 @@ const (
 	// lateAfter: an open-loop request sent this long after its intended
 	// start counts as late (its latency still runs from the intended time).
 	lateAfter = time.Millisecond
+	// timerSlack: Go's timers can fire up to about 1 ms late on an idle
+	// machine (the Linux netpoller sleeps in whole milliseconds). Measuring
+	// from the intended time, that overshoot would be added to every
+	// latency, so open-loop connections aim this much early instead, and a
+	// request sent early is measured from when it was really sent.
+	timerSlack = time.Millisecond
 	// Reconnect backoff after failed connects, so a server that is down is
 	// not hammered by a spinning generator on the same machine.
 	backoffMin = 5 * time.Millisecond
@@ -144,7 +150,7 @@ func (w *worker) run(ctx context.Context, s *schedule) {
 		if !now.Before(s.end) {
 			return
 		}
-		w.send(ctx, s, now, now)
+		w.send(ctx, s, !now.Before(s.from), now, now)
 	}
 }
 
@@ -173,12 +179,12 @@ func (w *worker) openLoop(ctx context.Context, s *schedule) {
 		}
 		counted := !intended.Before(s.from)
 		now := time.Now()
-		if wait := intended.Sub(now); wait > 0 {
+		if wait := intended.Sub(now) - timerSlack; wait > 0 {
 			if !w.sleep(ctx, wait) {
 				return
 			}
 			now = time.Now()
-		} else if -wait > s.timeout {
+		} else if now.Sub(intended) > s.timeout {
 			// It would time out before it was sent: drop it and catch up.
 			if counted {
 				w.st.errs[kindDropped]++
@@ -191,19 +197,24 @@ func (w *worker) openLoop(ctx context.Context, s *schedule) {
 		if counted && now.Sub(intended) > lateAfter {
 			w.st.late++
 		}
-		w.send(ctx, s, intended, now)
+		// Late: latency runs from the intended time. Early (within
+		// timerSlack): from the real start.
+		origin := intended
+		if now.Before(intended) {
+			origin = now
+		}
+		w.send(ctx, s, counted, origin, now)
 	}
 }
 
-// send makes one request intended to start at intended and actually started
-// at now, and records it if it was intended inside the measured window.
-func (w *worker) send(ctx context.Context, s *schedule, intended, now time.Time) {
+// send makes one request, started at now, and records it if counted (it was
+// intended inside the measured window), its latency running from origin.
+func (w *worker) send(ctx context.Context, s *schedule, counted bool, origin, now time.Time) {
 	status, kind, err := w.c.roundTrip(ctx, now.Add(s.timeout))
 	done := time.Now()
 	if ctx.Err() != nil {
 		return // interrupted: not the server's failure
 	}
-	counted := !intended.Before(s.from)
 	if counted {
 		w.lastDone = done
 	}
@@ -221,7 +232,7 @@ func (w *worker) send(ctx context.Context, s *schedule, intended, now time.Time)
 	if !counted {
 		return
 	}
-	w.st.hist.record(done.Sub(intended))
+	w.st.hist.record(done.Sub(origin))
 	w.st.status[status]++
 	if status < 200 || status > 299 {
 		w.st.addError(kindStatus, status, w.c.body)

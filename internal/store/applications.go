@@ -65,7 +65,7 @@ FROM applications WHERE tenant_id = $1 AND id = $2`, tenant, id).Scan(
 	a.OIDCClientMetadata = json.RawMessage(oidcMeta)
 	a.CustomClientMetadata = json.RawMessage(customMeta)
 	a.CustomData = json.RawMessage(customData)
-	a.ProtectedAppMetadata = jsonNull
+	a.ProtectedAppMetadata = json.RawMessage(jsonNull)
 	if protected != nil {
 		a.ProtectedAppMetadata = json.RawMessage(protected)
 	}

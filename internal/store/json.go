@@ -13,7 +13,7 @@ const (
 )
 
 // jsonNull is what a nullable JSON column reads as when it is NULL.
-var jsonNull = json.RawMessage("null")
+const jsonNull = "null"
 
 // jsonArg turns raw JSON into a statement argument: def when raw is empty,
 // ErrCheck when raw is not valid JSON (PostgreSQL would refuse it and
@@ -32,7 +32,7 @@ func jsonArg(column string, raw json.RawMessage, def string) (string, error) {
 // nullableJSONArg is jsonArg for a nullable column: empty or JSON null is
 // stored as SQL NULL.
 func nullableJSONArg(column string, raw json.RawMessage) (any, error) {
-	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, jsonNull) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == jsonNull {
 		return nil, nil
 	}
 	return jsonArg(column, raw, "")

@@ -39,6 +39,7 @@ func (q *Queries) GetDefaultResource(ctx context.Context, tenant string) (*rbac.
 WHERE tenant_id = $1 AND is_default`, tenant)
 }
 
+// getResource runs a query selecting resourceColumns of one row.
 func (q *Queries) getResource(ctx context.Context, what, query string, args ...any) (*rbac.Resource, error) {
 	var r rbac.Resource
 	err := q.q.QueryRowContext(ctx, query, args...).Scan(

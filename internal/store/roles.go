@@ -33,6 +33,7 @@ func (q *Queries) GetRoleByName(ctx context.Context, tenant, name string) (*rbac
 WHERE tenant_id = $1 AND name = $2`, tenant, name)
 }
 
+// getRole runs a query selecting roleColumns of one row.
 func (q *Queries) getRole(ctx context.Context, what, query string, args ...any) (*rbac.Role, error) {
 	var (
 		r   rbac.Role

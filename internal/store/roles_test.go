@@ -133,7 +133,7 @@ func TestApplicationGrants(t *testing.T) {
 		links := [][2]string{
 			{"m1", "a-read"}, {"m1", "a-write"}, {"m1", "b-read"},
 			{"m2", "a-read"}, {"m2", "b-read"}, {"m2", "b-list"}, // overlaps m1
-			{"m3", "c-all"}, // role not given to the app
+			{"m3", "c-all"},                    // role not given to the app
 			{"u1", "a-admin"}, {"u1", "c-all"}, // a User role
 		}
 		for i, l := range links {

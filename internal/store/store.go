@@ -77,6 +77,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
+	// Keep connections warm: opening one costs a TCP and auth round trip on
+	// PostgreSQL and re-runs the pragmas on SQLite.
+	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: connect %s: %w", dialect, err)
@@ -114,8 +117,6 @@ func openSQLite(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Opening a connection re-runs the pragmas; keep some idle ones.
-	db.SetMaxIdleConns(8)
 	return db, nil
 }
 
