@@ -2,18 +2,12 @@ package app
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/gatehouse/gatehouse/internal/bench"
 )
 
 // benchBody is a typical token request: client_secret_basic, one resource,
@@ -77,42 +71,10 @@ func BenchmarkBareHandler(b *testing.B) {
 	})
 }
 
-// bareHandler is the issue's "bare Go handler": parse the form, decode
-// Basic, compare a SHA-256 digest, sign ES256 with the standard library.
 func bareHandler(tb testing.TB) http.Handler {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	h, err := bench.Baseline(shopApp, shopSecret)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	want := sha256.Sum256([]byte(shopSecret))
-	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","typ":"at+jwt"}`))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad", 400)
-			return
-		}
-		id, sec, ok := r.BasicAuth()
-		got := sha256.Sum256([]byte(sec))
-		if !ok || id != shopApp || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-			http.Error(w, "unauthorized", 401)
-			return
-		}
-		now := time.Now().Unix()
-		payload := `{"sub":"` + id + `","aud":"` + r.PostForm.Get("resource") + `","scope":"` + r.PostForm.Get("scope") +
-			`","iat":` + strconv.FormatInt(now, 10) + `,"exp":` + strconv.FormatInt(now+3600, 10) + `}`
-		signing := header + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
-		digest := sha256.Sum256([]byte(signing))
-		rr, ss, err := ecdsa.Sign(rand.Reader, key, digest[:])
-		if err != nil {
-			http.Error(w, "sign", 500)
-			return
-		}
-		sig := make([]byte, 64)
-		rr.FillBytes(sig[:32])
-		ss.FillBytes(sig[32:])
-		tok := signing + "." + base64.RawURLEncoding.EncodeToString(sig)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Write([]byte(`{"access_token":"` + tok + `","expires_in":3600,"token_type":"Bearer","scope":"` + r.PostForm.Get("scope") + `"}`))
-	})
+	return h
 }

@@ -21,6 +21,7 @@ const usage = `Gatehouse: a machine-to-machine OAuth 2.0 authorization server.
 Usage:
   gatehouse serve [flags]    run the server (SQLite in ./data unless configured)
   gatehouse bench [flags]    load-test a token endpoint (gatehouse bench -h)
+  gatehouse bench baseline   serve a bare token endpoint to compare with (the lower bound)
   gatehouse help             show this text
 
 Run "gatehouse serve -h" for the server's settings.
@@ -38,6 +39,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
+		if len(args) > 1 && args[1] == "baseline" {
+			return bench.ServeBaseline(ctx, args[2:], stdout, stderr)
+		}
 		return bench.Run(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
@@ -79,6 +83,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.DebugListen != "" {
+		stop, err := startDebug(cfg.DebugListen, log)
+		if err != nil {
+			log.Error("cannot listen", "addr", cfg.DebugListen, "err", err)
+			hs.Close()
+			srv.Close(context.Background())
+			return 1
+		}
+		defer stop()
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

@@ -68,6 +68,10 @@ type Config struct {
 	// AuditFlushInterval is how long an audit entry may wait in memory
 	// before it is written.
 	AuditFlushInterval time.Duration
+	// DebugListen, when set, is a second address serving net/http/pprof
+	// (profiles of a running server). Keep it on loopback: it is not
+	// authenticated.
+	DebugListen string
 }
 
 // Issuer is the OAuth issuer identifier: the endpoint followed by /oidc.
@@ -191,6 +195,7 @@ func Load(getenv func(string) string, args []string) (Config, error) {
 	c.LogLevel = strings.ToLower(pick("", nil, "GATEHOUSE_LOG_LEVEL", DefaultLogLevel))
 	c.ShutdownTimeout = l.duration("GATEHOUSE_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout)
 	c.AuditFlushInterval = l.duration("GATEHOUSE_AUDIT_FLUSH_INTERVAL", DefaultAuditFlushInterval)
+	c.DebugListen = getenv("GATEHOUSE_DEBUG_LISTEN")
 
 	l.masterKey(&c, given["master-key-file"], fv.masterKeyFile)
 	l.validate(&c, bootstrapSecretState)

@@ -33,6 +33,7 @@ func settings() []setting {
 		{"GATEHOUSE_LOG_LEVEL", "", DefaultLogLevel, "log level: debug, info, warn, error", false},
 		{"GATEHOUSE_SHUTDOWN_TIMEOUT", "", DefaultShutdownTimeout.String(), "graceful shutdown limit", false},
 		{"GATEHOUSE_AUDIT_FLUSH_INTERVAL", "", DefaultAuditFlushInterval.String(), "longest time an audit entry waits in memory", false},
+		{"GATEHOUSE_DEBUG_LISTEN", "", "", "address serving net/http/pprof (keep on loopback); unset: off", false},
 	}
 }
 

@@ -31,7 +31,10 @@ const (
 // validate checks and normalizes c, adding a problem for every invalid
 // setting.
 func (l *loader) validate(c *Config, bootstrapSecret secretState) {
-	l.checkListen(c.Listen)
+	l.checkListen("listen address (GATEHOUSE_LISTEN, -listen)", c.Listen)
+	if c.DebugListen != "" {
+		l.checkListen("debug address (GATEHOUSE_DEBUG_LISTEN)", c.DebugListen)
+	}
 	c.Endpoint = l.checkEndpoint(c.Endpoint)
 	if c.DataDir == "" {
 		l.problemf("data directory (GATEHOUSE_DATA_DIR, -data-dir) must not be empty")
@@ -62,14 +65,14 @@ func (l *loader) validate(c *Config, bootstrapSecret secretState) {
 	}
 }
 
-func (l *loader) checkListen(addr string) {
+func (l *loader) checkListen(what, addr string) {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		l.problemf("listen address (GATEHOUSE_LISTEN, -listen) %q must be host:port, like 127.0.0.1:3001 or :3001", addr)
+		l.problemf("%s %q must be host:port, like 127.0.0.1:3001 or :3001", what, addr)
 		return
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		l.problemf("listen address (GATEHOUSE_LISTEN, -listen) %q: port must be a number from 0 to 65535", addr)
+		l.problemf("%s %q: port must be a number from 0 to 65535", what, addr)
 	}
 }
 

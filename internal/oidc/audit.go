@@ -19,7 +19,7 @@ func (h *handler) audit(r *http.Request, x *exchange, e *Error, nowMs int64) {
 	if h.auditor == nil {
 		return
 	}
-	id, err := secret.NewID(h.rand)
+	id, err := secret.NewTimeID(nowMs, h.rand)
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "audit: make id", "err", err)
 		return
