@@ -144,6 +144,8 @@ CREATE TABLE logs (
   CONSTRAINT logs_pkey PRIMARY KEY (seq)
 );
 CREATE UNIQUE INDEX logs__id ON logs (tenant_id, id);
-CREATE INDEX logs__seq ON logs (tenant_id, seq);
+-- No (tenant_id, seq) index here, unlike PostgreSQL: seq is the rowid, so
+-- "newest first" walks the table itself, and one index fewer makes every
+-- audit insert cheaper.
 CREATE INDEX logs__key ON logs (tenant_id, key, seq);
 CREATE INDEX logs__application_id ON logs (tenant_id, application_id, seq);
