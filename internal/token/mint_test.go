@@ -510,3 +510,27 @@ func asn1Sig(r, s []byte) []byte {
 	body := append(enc(r), enc(s)...)
 	return append([]byte{0x30, byte(len(body))}, body...)
 }
+
+// TestMintECDeterministic pins RFC 6979 signing: the same claims under the
+// same EC key give the same token, and other claims another signature.
+func TestMintECDeterministic(t *testing.T) {
+	tk := newTestKeys()
+	for _, alg := range []string{AlgES256, AlgES384, AlgES512} {
+		key := mustKey(t, tk, "k", alg, rbac.KeyCurrent)
+		c := observedClaims()
+		a, err := key.Mint(nil, &c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := key.Mint(nil, &c)
+		if string(a) != string(b) {
+			t.Errorf("%s: two signatures of the same claims differ", alg)
+		}
+		c.JTI += "x"
+		d, _ := key.Mint(nil, &c)
+		sig := func(tok []byte) string { return string(tok[bytes.LastIndexByte(tok, '.'):]) }
+		if sig(d) == sig(a) {
+			t.Errorf("%s: different claims, same signature", alg)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/rbac"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeGracefulShutdown runs "gatehouse serve" as the binary does,
+// gets a token over real HTTP, then cancels the context (as SIGTERM does):
+// serve must exit 0 with the request's audit entry written.
+func TestServeGracefulShutdown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	env := map[string]string{
+		"GATEHOUSE_LISTEN":               addr,
+		"GATEHOUSE_DATA_DIR":             dir,
+		"GATEHOUSE_BOOTSTRAP_APP_ID":     bootID,
+		"GATEHOUSE_BOOTSTRAP_APP_SECRET": bootSecret,
+		"GATEHOUSE_AUDIT_FLUSH_INTERVAL": "1h", // only the shutdown flush can write the entry
+		"GATEHOUSE_LOG_FORMAT":           "json",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, &stdout, &stderr) }()
+
+	base := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/api/status")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNoContent || resp.Header.Get(RequestIDHeader) == "" {
+				t.Fatalf("status: %d %v", resp.StatusCode, resp.Header)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v\n%s", err, stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	req, _ := http.NewRequest("POST", base+"/oidc/token", strings.NewReader("grant_type=client_credentials&resource="+mapi+"&scope=all"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", basic(bootID, bootSecret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("token: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit code %d\n%s", code, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, `"msg":"gatehouse ready"`) || !strings.Contains(logs, `"msg":"stopped"`) || strings.Contains(logs, bootSecret) {
+		t.Fatalf("logs:\n%s", logs)
+	}
+
+	st, err := store.Open(context.Background(), dir+"/gatehouse.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	entries, _, err := st.ListLogs(context.Background(), rbac.LogFilter{TenantID: rbac.DefaultTenant, Key: rbac.LogKeyClientCredentials})
+	if err != nil || len(entries) != 1 || entries[0].Result != rbac.ResultSuccess {
+		t.Fatalf("audit entries after shutdown: %d, %v", len(entries), err)
+	}
+}
