@@ -1,5 +1,3 @@
-// Command gatehouse is the Gatehouse authorization server and its tools.
-// See "gatehouse help".
 package main
 
 import (

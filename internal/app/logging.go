@@ -25,6 +25,7 @@ func NewLogger(w io.Writer, format, level string) *slog.Logger {
 
 type requestIDHandler struct{ slog.Handler }
 
+// Handle adds the request id of ctx to r.
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
@@ -32,10 +33,12 @@ func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
+// WithAttrs keeps the request id behaviour on the derived handler.
 func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return requestIDHandler{h.Handler.WithAttrs(as)}
 }
 
+// WithGroup keeps the request id behaviour on the derived handler.
 func (h requestIDHandler) WithGroup(name string) slog.Handler {
 	return requestIDHandler{h.Handler.WithGroup(name)}
 }

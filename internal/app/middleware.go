@@ -90,11 +90,13 @@ type statusWriter struct {
 	wrote bool
 }
 
+// WriteHeader records that the response has started.
 func (w *statusWriter) WriteHeader(code int) {
 	w.wrote = true
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Write records that the response has started.
 func (w *statusWriter) Write(b []byte) (int, error) {
 	w.wrote = true
 	return w.ResponseWriter.Write(b)

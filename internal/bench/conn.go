@@ -27,6 +27,7 @@ const (
 // that its values can be constants (the package keeps no variables).
 type protoError string
 
+// Error names the protocol problem.
 func (e protoError) Error() string { return "bench: " + string(e) }
 
 const (
@@ -43,6 +44,7 @@ const (
 // read error, not a protocol one.
 type closedError struct{}
 
+// Error describes the early close.
 func (closedError) Error() string { return "bench: connection closed before the response" }
 
 // errKind classifies a failed request for the report.

@@ -26,6 +26,12 @@
 // and measures such early requests from their real start: latencies neither
 // include the timer's overshoot nor hide the server's queueing.
 //
+// Baseline (baseline.go, served by "gatehouse bench baseline") is the lower
+// bound to compare with: a bare handler that parses, checks a digest and
+// signs ES256, nothing else. Figures are reported as ratios to it, measured
+// in the same run on the same machine, because absolute figures say more
+// about the machine than about the server.
+//
 // The package owns flag parsing for the subcommand, the wire client, the
 // schedule and the report (text and JSON). It does not own the server, does
 // not validate tokens it receives (bodies of 2xx answers are discarded

@@ -25,6 +25,7 @@ type Error struct {
 	Description string
 }
 
+// Error returns "<error>: <error_description>".
 func (e *Error) Error() string { return e.Code + ": " + e.Description }
 
 func badRequest(desc string) *Error { return &Error{http.StatusBadRequest, ErrInvalidRequest, desc} }

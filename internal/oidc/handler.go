@@ -169,4 +169,5 @@ func etagMatch(header, etag string) bool {
 
 type cryptoRand struct{}
 
+// Read fills b from crypto/rand.
 func (cryptoRand) Read(b []byte) (int, error) { return cryptoRead(b) }

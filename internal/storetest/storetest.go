@@ -1,7 +1,3 @@
-// Package storetest gives tests a fresh database on every engine Gatehouse
-// supports: an SQLite file in a temporary directory always, and a
-// PostgreSQL schema of its own when GATEHOUSE_TEST_POSTGRES_DSN is set
-// (dropped when the test ends). It is for tests only.
 package storetest
 
 import (
