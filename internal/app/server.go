@@ -109,7 +109,9 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := s.ensureBootstrap(ctx, opts.Notice); err != nil {
 		return err
 	}
-	s.audit = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, Logger: s.log})
+	// 8,192 entries are over a quarter second of requests at 30,000/s,
+	// while the writer drains every 512; a smaller buffer keeps memory low.
+	s.audit = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, Buffer: 8192, Logger: s.log})
 
 	mux := http.NewServeMux()
 	mux.Handle("/oidc/", oidc.Handler(oidc.Config{

@@ -26,11 +26,11 @@ const (
 // and then write cannot deadlock on the lock upgrade; busy_timeout makes
 // writers queue instead of failing with SQLITE_BUSY.
 //
-// cache_size (in KiB when negative) lets a connection keep 8 MiB of pages
+// cache_size (in KiB when negative) lets a connection keep 4 MiB of pages
 // instead of SQLite's 2 MiB: the audit log's indexes then stay in memory
 // while it grows, instead of being read back for every batch. The cache
 // fills only as pages are used, and the token endpoint uses none.
-const sqliteParams = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL&_pragma=cache_size(-8192)"
+const sqliteParams = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL&_pragma=cache_size(-4096)"
 
 // Store is the database: a pool of connections to SQLite or PostgreSQL.
 // Its embedded *Queries run each statement on its own; [Store.Tx] runs
