@@ -196,59 +196,43 @@ func parseForm(body string, p *tokenParams) {
 	}
 }
 
-// formUnescape decodes one form-urlencoded component leniently: '+' becomes
-// a space, valid %XX escapes their byte, anything else stays as it is, and
-// invalid UTF-8 becomes U+FFFD. It does not allocate when there is nothing
-// to decode.
+// formUnescape decodes one form-urlencoded component leniently, as Node's
+// querystring does: '+' becomes a space, valid %XX escapes their byte,
+// anything else stays as it is, and invalid UTF-8 becomes U+FFFD.
 func formUnescape(s string) string {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '+':
-			b = append(b, ' ')
-		case '%':
-			if i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
-				b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-				i += 2
-			} else {
-				b = append(b, c)
-			}
-		default:
-			b = append(b, c)
-		}
-	}
-	if !utf8.Valid(b) {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	return string(b)
+	out, _ := unescape(s, false)
+	return out
 }
 
 // strictUnescape decodes a form-urlencoded component and fails on a
-// malformed escape, as decodeURIComponent does. Used for Basic credentials.
-func strictUnescape(s string) (string, bool) {
+// malformed escape or invalid UTF-8, as decodeURIComponent does. Used for
+// Basic credentials.
+func strictUnescape(s string) (string, bool) { return unescape(s, true) }
+
+// unescape decodes s, without allocating when there is nothing to decode.
+func unescape(s string, strict bool) (string, bool) {
 	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
 		return s, true
 	}
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '+':
+		switch c := s[i]; {
+		case c == '+':
 			b = append(b, ' ')
-		case '%':
-			if i+2 >= len(s) || !ishex(s[i+1]) || !ishex(s[i+2]) {
-				return "", false
-			}
+		case c == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]):
 			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 2
+		case c == '%' && strict:
+			return "", false
 		default:
 			b = append(b, c)
 		}
 	}
 	if !utf8.Valid(b) {
-		return "", false
+		if strict {
+			return "", false
+		}
+		return strings.ToValidUTF8(string(b), "\uFFFD"), true
 	}
 	return string(b), true
 }
