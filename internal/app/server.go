@@ -114,11 +114,12 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.audit = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, Buffer: 8192, Logger: s.log})
 
 	mux := http.NewServeMux()
-	mux.Handle("/oidc/", oidc.Handler(oidc.Config{
+	oh := oidc.Handler(oidc.Config{
 		Issuer: cfg.Issuer(), Grants: s.cache, Keys: s.svc, Digest: box, Audit: s.audit,
 		Now: opts.Now, Rand: opts.Rand, Logger: s.log,
-	}))
-	mux.Handle("/oidc", http.RedirectHandler("/oidc/.well-known/openid-configuration", http.StatusFound))
+	})
+	mux.Handle("/oidc/", oh)
+	mux.Handle("/oidc", oh)
 	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	s.handler = withMiddleware(mux, s.log)
 	return nil

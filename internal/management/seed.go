@@ -38,7 +38,12 @@ func (s *Service) Seed(ctx context.Context) error {
 	}
 	err := st.InsertResource(ctx, &rbac.Resource{TenantID: t, ID: ManagementResourceID, Name: ManagementResourceName,
 		Indicator: s.cfg.Indicator, AccessTokenTTL: 3600})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, store.ErrConflict) {
+		if r, gerr := st.GetResource(ctx, t, ManagementResourceID); gerr == nil && r.Indicator != s.cfg.Indicator {
+			s.cfg.Logger.Warn("the Management API resource keeps the indicator it was created with; the configured one is not used",
+				"stored", r.Indicator, "configured", s.cfg.Indicator)
+		}
+	} else if err != nil {
 		return fmt.Errorf("management: seed resource: %w", err)
 	}
 	desc := managementScopeDesc
