@@ -2,15 +2,18 @@ package bench
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/asn1"
 	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"strconv"
@@ -28,37 +31,63 @@ func Baseline(clientID, clientSecret string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := sha256.Sum256([]byte(clientSecret))
-	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","typ":"at+jwt"}`))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
-			return
-		}
-		id, sec, ok := r.BasicAuth()
-		got := sha256.Sum256([]byte(sec))
-		if !ok || id != clientID || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
-			return
-		}
-		now := time.Now().Unix()
-		payload := `{"sub":"` + id + `","aud":"` + r.PostForm.Get("resource") + `","scope":"` + r.PostForm.Get("scope") +
-			`","iat":` + strconv.FormatInt(now, 10) + `,"exp":` + strconv.FormatInt(now+3600, 10) + `}`
-		signing := header + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
-		digest := sha256.Sum256([]byte(signing))
-		rr, ss, err := ecdsa.Sign(rand.Reader, key, digest[:])
-		if err != nil {
-			http.Error(w, `{"error":"server_error"}`, http.StatusInternalServerError)
-			return
-		}
-		sig := make([]byte, 64)
-		rr.FillBytes(sig[:32])
-		ss.FillBytes(sig[32:])
-		tok := signing + "." + base64.RawURLEncoding.EncodeToString(sig)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		io.WriteString(w, `{"access_token":"`+tok+`","expires_in":3600,"token_type":"Bearer","scope":"`+r.PostForm.Get("scope")+`"}`)
-	}), nil
+	return &baseline{key: key, clientID: clientID, want: sha256.Sum256([]byte(clientSecret)),
+		header: base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","typ":"at+jwt"}`))}, nil
+}
+
+type baseline struct {
+	key      *ecdsa.PrivateKey
+	clientID string
+	want     [sha256.Size]byte
+	header   string
+}
+
+// ServeHTTP answers one token request.
+func (b *baseline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
+		return
+	}
+	id, sec, ok := r.BasicAuth()
+	got := sha256.Sum256([]byte(sec))
+	if !ok || id != b.clientID || subtle.ConstantTimeCompare(got[:], b.want[:]) != 1 {
+		http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+		return
+	}
+	now := time.Now().Unix()
+	payload := `{"sub":"` + id + `","aud":"` + r.PostForm.Get("resource") + `","scope":"` + r.PostForm.Get("scope") +
+		`","iat":` + strconv.FormatInt(now, 10) + `,"exp":` + strconv.FormatInt(now+3600, 10) + `}`
+	signing := b.header + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+	digest := sha256.Sum256([]byte(signing))
+	// Deterministic ECDSA (RFC 6979), the cheapest signing the standard
+	// library offers, as Gatehouse uses: the baseline must be a lower
+	// bound, not a handicapped rival.
+	der, err := b.key.Sign(nil, digest[:], crypto.SHA256)
+	var sigR, sigS []byte
+	if err == nil {
+		sigR, sigS, err = parseDERSignature(der)
+	}
+	if err != nil {
+		http.Error(w, `{"error":"server_error"}`, http.StatusInternalServerError)
+		return
+	}
+	sig := make([]byte, 64)
+	copy(sig[32-len(sigR):32], sigR)
+	copy(sig[64-len(sigS):], sigS)
+	tok := signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, `{"access_token":"`+tok+`","expires_in":3600,"token_type":"Bearer","scope":"`+r.PostForm.Get("scope")+`"}`)
+}
+
+// parseDERSignature returns the big-endian r and s of an ASN.1 ECDSA
+// signature, without leading zeros.
+func parseDERSignature(der []byte) (r, s []byte, err error) {
+	var sig struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(der, &sig); err != nil {
+		return nil, nil, err
+	}
+	return sig.R.Bytes(), sig.S.Bytes(), nil
 }
 
 // ServeBaseline runs the Baseline handler as a server until ctx ends, so
