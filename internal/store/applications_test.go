@@ -74,7 +74,7 @@ func TestApplications(t *testing.T) {
 		wantErr(t, "unknown type", s.InsertApplication(ctx, badType), ErrCheck)
 		if s.Dialect() == dialectPostgres {
 			long := m2mApp("toolongid_toolongid_x1")
-			wantErr(t, "id over 21 chars", s.InsertApplication(ctx, long), ErrCheck)
+			wantErr(t, "id over 21 chars", s.InsertApplication(ctx, long), ErrTooLong)
 		}
 
 		wantErr(t, "delete", s.DeleteApplication(ctx, tenant, "bare"), nil)

@@ -14,7 +14,7 @@
 // BenchmarkInsertLogs), never the SQL text.
 //
 // Driver errors are mapped in one place ([ErrNotFound], [ErrConflict],
-// [ErrForeignKey], [ErrCheck]) so that callers never look at driver types.
+// [ErrForeignKey], [ErrCheck], [ErrTooLong]) so that callers never look at driver types.
 //
 // The package deliberately does not validate input beyond what the schema
 // enforces (name lengths, allowed characters, which app types may hold

@@ -27,6 +27,11 @@ var ErrForeignKey = errors.New("store: related row missing")
 // hold valid JSON).
 var ErrCheck = errors.New("store: constraint violated")
 
+// ErrTooLong is returned when a value exceeds its column's length limit.
+// Only PostgreSQL enforces the limits; callers validate lengths before
+// writing, so on SQLite this never happens.
+var ErrTooLong = errors.New("store: value too long")
+
 // PostgreSQL SQLSTATE codes the store maps.
 const (
 	pgUniqueViolation     = "23505"
@@ -75,7 +80,9 @@ func classify(err error) error {
 			return ErrConflict
 		case pgForeignKeyViolation:
 			return ErrForeignKey
-		case pgCheckViolation, pgNotNullViolation, pgStringTooLong:
+		case pgStringTooLong:
+			return ErrTooLong
+		case pgCheckViolation, pgNotNullViolation:
 			return ErrCheck
 		}
 	}
