@@ -120,7 +120,10 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	})
 	mux.Handle("/oidc/", oh)
 	mux.Handle("/oidc", oh)
-	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	mux.Handle("/api/", management.Handler(management.HandlerConfig{
+		Service: s.svc, Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Indicator: cfg.ManagementAPIIndicator,
+		Keys: s.svc.Keys, FlushAudit: s.audit.Flush, Now: opts.Now, Logger: s.log,
+	}))
 	s.handler = withMiddleware(mux, s.log)
 	return nil
 }

@@ -1,0 +1,4 @@
+package management
+
+// applicationRoutes registers the application routes (not yet served).
+func (a *api) applicationRoutes() {}

@@ -1,0 +1,145 @@
+package management
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/token"
+)
+
+// HandlerConfig holds what the Management API's HTTP layer needs.
+type HandlerConfig struct {
+	Service   *Service
+	Issuer    string // tokens must come from here (iss)
+	Endpoint  string // public base URL, for Link headers
+	Indicator string // tokens must be for this audience
+	// Keys returns the signing keys that tokens are checked against.
+	Keys func() *token.Set
+	// FlushAudit writes buffered audit entries before the log is read.
+	FlushAudit func(ctx context.Context) error
+	Now        func() time.Time // time.Now when nil
+	Logger     *slog.Logger
+}
+
+// handlerFunc is a route: it writes its answer or returns an error, which
+// the api renders (an *Error as Logto's body, anything else as a 500).
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+type api struct {
+	svc        *Service
+	issuer     string
+	endpoint   string
+	indicator  string
+	keys       func() *token.Set
+	flushAudit func(ctx context.Context) error
+	now        func() time.Time
+	log        *slog.Logger
+	mux        *http.ServeMux
+	patterns   []string // every route served, for the OpenAPI check
+}
+
+// Handler returns the /api routes: the Management API, every route behind
+// bearer-token checks (spec §4.1) except the anonymous ones of §4.13.
+func Handler(cfg HandlerConfig) http.Handler {
+	a := newAPI(cfg)
+	return a.mux
+}
+
+func newAPI(cfg HandlerConfig) *api {
+	a := &api{
+		svc: cfg.Service, issuer: cfg.Issuer, endpoint: strings.TrimSuffix(cfg.Endpoint, "/"), indicator: cfg.Indicator,
+		keys: cfg.Keys, flushAudit: cfg.FlushAudit, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.flushAudit == nil {
+		a.flushAudit = func(context.Context) error { return nil }
+	}
+	a.routes()
+	return a
+}
+
+// Patterns lists the routes a Handler with this configuration serves, as
+// "METHOD /path/{param}" patterns (for the OpenAPI document's test).
+func Patterns() []string {
+	return newAPI(HandlerConfig{}).patterns
+}
+
+// handle registers a route that needs a Management API token.
+func (a *api) handle(pattern string, h handlerFunc) {
+	a.patterns = append(a.patterns, pattern)
+	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := a.authenticate(r); err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if err := h(w, r); err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+// handlePublic registers an anonymous route.
+func (a *api) handlePublic(pattern string, h handlerFunc) {
+	a.patterns = append(a.patterns, pattern)
+	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+// writeError renders err: an *Error as {code, message, data?, details?},
+// anything else logged and answered with Logto's generic 500.
+func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		a.log.ErrorContext(r.Context(), "management api", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal server error."})
+		return
+	}
+	body := struct {
+		Code    string `json:"code"`
+		Data    any    `json:"data,omitempty"`
+		Details string `json:"details,omitempty"`
+		Message string `json:"message"`
+	}{e.Code, e.Data, e.Details, e.Message}
+	writeJSON(w, e.Status, body)
+}
+
+// writeJSON writes v as the JSON answer.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, err = w.Write(b)
+	return err
+}
+
+// writeText answers with the plain-text status phrase, as Logto does for
+// some writes (PUT /applications/{id}/roles gives "OK", spec §4.0).
+func writeText(w http.ResponseWriter, status int) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write([]byte(http.StatusText(status)))
+	return err
+}
+
+// noContent answers 204.
+func noContent(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,4 @@
+package management
+
+// openAPIRoutes registers the openAPI routes (not yet served).
+func (a *api) openAPIRoutes() {}

@@ -1,0 +1,4 @@
+package management
+
+// resourceRoutes registers the resource routes (not yet served).
+func (a *api) resourceRoutes() {}

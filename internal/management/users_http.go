@@ -1,0 +1,4 @@
+package management
+
+// userRoutes registers the user routes (not yet served).
+func (a *api) userRoutes() {}
