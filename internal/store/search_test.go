@@ -37,7 +37,9 @@ func TestSearch(t *testing.T) {
 			}
 			return ids, rows.Err()
 		}
-		like := func(v string, fields ...string) Match { return Match{Fields: fields, Values: []string{v}, Mode: ModeLike} }
+		like := func(v string, fields ...string) Match {
+			return Match{Fields: fields, Values: []string{v}, Mode: ModeLike}
+		}
 		cases := []struct {
 			name string
 			s    Search
