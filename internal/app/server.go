@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
@@ -42,6 +43,8 @@ type Server struct {
 	audit     *audit.Writer
 	handler   http.Handler
 	bootstrap *Bootstrap
+	stop      context.CancelFunc // ends background work (the change listener)
+	listening sync.WaitGroup
 }
 
 // New opens the database (applying migrations), checks or creates the
@@ -73,7 +76,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Server, error) 
 	}
 	s := &Server{cfg: cfg, log: opts.Logger, store: st}
 	if err := s.init(ctx, opts); err != nil {
-		st.Close()
+		s.Close(context.Background())
 		return nil, err
 	}
 	return s, nil
@@ -98,7 +101,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.cache = grant.New(st)
 	s.svc = management.New(management.Config{
 		Store: st, Box: box, Indicator: cfg.ManagementAPIIndicator, SigningAlg: cfg.SigningAlg,
-		OnChange: s.cache.Invalidate, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+		OnChange: s.changed, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 	})
 	if err := s.svc.Seed(ctx); err != nil {
 		return err
@@ -107,6 +110,9 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		return err
 	}
 	if err := s.ensureBootstrap(ctx, opts.Notice); err != nil {
+		return err
+	}
+	if err := s.listen(); err != nil {
 		return err
 	}
 	// 8,192 entries are over a quarter second of requests at 30,000/s,
@@ -175,8 +181,47 @@ func (s *Server) GeneratedBootstrap() *Bootstrap { return s.bootstrap }
 // FlushAudit writes every audit entry of requests answered so far.
 func (s *Server) FlushAudit(ctx context.Context) error { return s.audit.Flush(ctx) }
 
+// changed runs after every write that can change grants or keys: this
+// instance forgets its grants at once, and the others sharing a PostgreSQL
+// database are told to (see listen).
+func (s *Server) changed() {
+	s.cache.Invalidate()
+	if err := s.store.Notify(context.Background(), "changed"); err != nil {
+		s.log.Error("cannot notify other instances of a change; they see it after their restart", "err", err)
+	}
+}
+
+// listen follows the changes other instances announce (PostgreSQL only):
+// each one empties the grant cache and reloads the signing keys, so a write
+// through any instance holds on every instance from its next request.
+func (s *Server) listen() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	ready := make(chan struct{})
+	s.listening.Add(1)
+	go func() {
+		defer s.listening.Done()
+		s.store.Listen(ctx, func(string) {
+			s.cache.Invalidate()
+			if err := s.svc.LoadKeys(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("reload signing keys after a change", "err", err)
+			}
+		}, ready, func(err error) { s.log.Warn("change listener reconnecting", "err", err) })
+	}()
+	select {
+	case <-ready:
+		return nil
+	case <-time.After(10 * time.Second):
+		return errors.New("change listener: no connection to the database after 10s")
+	}
+}
+
 // Close flushes the audit log and closes the database.
 func (s *Server) Close(ctx context.Context) error {
+	if s.stop != nil {
+		s.stop()
+		s.listening.Wait()
+	}
 	var errs []error
 	if s.audit != nil {
 		errs = append(errs, s.audit.Close(ctx))

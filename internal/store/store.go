@@ -37,7 +37,8 @@ const sqliteParams = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_jour
 // several in one transaction.
 type Store struct {
 	*Queries
-	db *sql.DB
+	db  *sql.DB
+	dsn string // for the notification listener's own connection
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -93,7 +94,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db}, nil
+	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, dsn: dsn}, nil
 }
 
 // openSQLite prepares the file at path and opens a pool on it.

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ChangeChannel is the PostgreSQL notification channel on which instances
+// sharing a database announce writes that change grants or keys.
+const ChangeChannel = "gatehouse_changes"
+
+// Notify tells every instance listening on this database that something
+// changed. On SQLite, which one instance owns, it does nothing.
+func (s *Store) Notify(ctx context.Context, payload string) error {
+	if s.dialect != dialectPostgres {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangeChannel, payload)
+	return wrap("notify", err)
+}
+
+// Listen calls fn for every change another instance (or this one)
+// announces with Notify, until ctx ends. It holds one connection of its
+// own and reconnects after a failure, calling fn("") after each reconnect,
+// since changes may have been missed meanwhile. ready, when not nil, is
+// closed once the first LISTEN is in place. On SQLite it returns at once.
+func (s *Store) Listen(ctx context.Context, fn func(payload string), ready chan<- struct{}, onErr func(error)) {
+	if s.dialect != dialectPostgres {
+		if ready != nil {
+			close(ready)
+		}
+		return
+	}
+	backoff := 100 * time.Millisecond
+	first := true
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx, fn, &first, ready)
+		if ctx.Err() != nil {
+			return
+		}
+		if onErr != nil {
+			onErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}
+
+func (s *Store) listenOnce(ctx context.Context, fn func(string), first *bool, ready chan<- struct{}) error {
+	conn, err := pgx.Connect(ctx, s.dsn)
+	if err != nil {
+		return fmt.Errorf("store: listen: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
+		return fmt.Errorf("store: listen: %w", err)
+	}
+	if *first {
+		*first = false
+		if ready != nil {
+			close(ready)
+		}
+	} else {
+		fn("")
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return fmt.Errorf("store: listen: %w", err)
+		}
+		fn(n.Payload)
+	}
+}
