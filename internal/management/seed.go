@@ -21,6 +21,11 @@ const (
 	managementScopeDesc    = "Default scope for Management API, allows all permissions."
 	ManagementRoleName     = "Logto Management API access"
 	managementRoleDesc     = "This default role grants access to the Logto management API."
+	// InternalAdminRoleID and InternalAdminRoleName name Logto's internal
+	// admin role (spec §1.3): hidden from lists, it holds the Management API
+	// scope "all" and is what PATCH /api/applications/{id} {isAdmin} gives.
+	InternalAdminRoleID   = "admin-role"
+	InternalAdminRoleName = "#internal:admin"
 	// DefaultSecretName names the secret made with every M2M app.
 	DefaultSecretName = "Default secret"
 	bootstrapAppName  = "Gatehouse bootstrap"
@@ -64,7 +69,30 @@ func (s *Service) Seed(ctx context.Context) error {
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("management: seed role scope: %w", err)
 	}
+	if err := s.seedInternalAdminRole(ctx); err != nil {
+		return err
+	}
 	s.cfg.OnChange()
+	return nil
+}
+
+// seedInternalAdminRole makes Logto's internal admin role with the
+// Management API scope "all", tolerating either existing.
+func (s *Service) seedInternalAdminRole(ctx context.Context) error {
+	st, t := s.cfg.Store, s.cfg.Tenant
+	err := st.InsertRole(ctx, &rbac.Role{TenantID: t, ID: InternalAdminRoleID, Name: InternalAdminRoleName,
+		Description: "Internal admin role for Logto tenant " + t + ".", Type: rbac.RoleMachineToMachine})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("management: seed internal admin role: %w", err)
+	}
+	rsID, err := s.newID()
+	if err != nil {
+		return err
+	}
+	err = st.InsertRoleScope(ctx, t, rsID, InternalAdminRoleID, ManagementScopeID)
+	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrForeignKey) {
+		return fmt.Errorf("management: seed internal admin role scope: %w", err)
+	}
 	return nil
 }
 
