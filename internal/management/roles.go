@@ -13,10 +13,6 @@ import (
 
 // Roles (spec §4.8) and their scopes (§4.9) and applications (§4.10).
 
-// internalRolePrefix starts the names of Logto's internal roles: hidden
-// from lists, and no role can be given such a name over the API.
-const internalRolePrefix = "#internal:"
-
 // RoleWithUsage is a role as GET /api/roles lists it: with how many users
 // and applications hold it and the first three of each.
 type RoleWithUsage struct {
@@ -102,7 +98,7 @@ type RoleInput struct {
 // spec/README.md). A taken name is 422 role.name_in_use, an unknown scope
 // 404, a Management API scope on a User role 400.
 func (s *Service) CreateRole(ctx context.Context, in RoleInput) (*rbac.Role, error) {
-	if strings.HasPrefix(in.Name, internalRolePrefix) {
+	if strings.HasPrefix(in.Name, rbac.InternalRolePrefix) {
 		return nil, internalRoleViolation()
 	}
 	if in.Type == "" {
@@ -218,7 +214,7 @@ func (s *Service) UpdateRole(ctx context.Context, id string, u store.RoleUpdate)
 		return nil, err
 	}
 	if u.Name != nil {
-		if strings.HasPrefix(*u.Name, internalRolePrefix) {
+		if strings.HasPrefix(*u.Name, rbac.InternalRolePrefix) {
 			return nil, internalRoleViolation()
 		}
 		other, err := s.cfg.Store.GetRoleByName(ctx, s.cfg.Tenant, *u.Name)

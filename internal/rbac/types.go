@@ -81,6 +81,11 @@ type Scope struct {
 	CreatedAt   int64   `json:"createdAt"`
 }
 
+// InternalRolePrefix starts the names of Logto's internal roles (such as
+// the legacy "#internal:admin"): role lists never show them, and no role
+// can be given such a name through the API.
+const InternalRolePrefix = "#internal:"
+
 // Role bundles scopes; M2M roles are assigned to applications.
 type Role struct {
 	TenantID    string   `json:"tenantId"`

@@ -8,23 +8,30 @@ import (
 	"github.com/gatehouse/gatehouse/internal/rbac"
 )
 
+// appJSON holds an application's JSON columns as statement arguments.
+type appJSON struct{ oidcMeta, customMeta, customData, protected any }
+
+// applicationJSON checks a's JSON columns and turns them into arguments,
+// with Logto's defaults for empty ones.
+func applicationJSON(a *rbac.Application) (j appJSON, err error) {
+	if j.oidcMeta, err = jsonArg("oidc_client_metadata", a.OIDCClientMetadata, defaultOIDCClientMetadata); err != nil {
+		return j, err
+	}
+	if j.customMeta, err = jsonArg("custom_client_metadata", a.CustomClientMetadata, emptyObject); err != nil {
+		return j, err
+	}
+	if j.customData, err = jsonArg("custom_data", a.CustomData, emptyObject); err != nil {
+		return j, err
+	}
+	j.protected, err = nullableJSONArg("protected_app_metadata", a.ProtectedAppMetadata)
+	return j, err
+}
+
 // InsertApplication creates a. Empty JSON fields get their defaults
 // (redirect URI lists, empty objects; ProtectedAppMetadata NULL).
 // ErrConflict if the id is taken in the tenant.
 func (q *Queries) InsertApplication(ctx context.Context, a *rbac.Application) error {
-	oidcMeta, err := jsonArg("oidc_client_metadata", a.OIDCClientMetadata, defaultOIDCClientMetadata)
-	if err != nil {
-		return err
-	}
-	customMeta, err := jsonArg("custom_client_metadata", a.CustomClientMetadata, emptyObject)
-	if err != nil {
-		return err
-	}
-	customData, err := jsonArg("custom_data", a.CustomData, emptyObject)
-	if err != nil {
-		return err
-	}
-	protected, err := nullableJSONArg("protected_app_metadata", a.ProtectedAppMetadata)
+	j, err := applicationJSON(a)
 	if err != nil {
 		return err
 	}
@@ -33,7 +40,7 @@ func (q *Queries) InsertApplication(ctx context.Context, a *rbac.Application) er
   is_third_party, app_level_access_control_enabled, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		a.TenantID, a.ID, a.Name, a.Description, string(a.Type),
-		oidcMeta, customMeta, protected, customData,
+		j.oidcMeta, j.customMeta, j.protected, j.customData,
 		a.IsThirdParty, a.AppLevelAccessControlEnabled, a.CreatedAt)
 	return wrap("insert application "+a.ID, err)
 }

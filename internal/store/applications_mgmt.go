@@ -137,19 +137,7 @@ func scanApplication(row interface{ Scan(...any) error }) (*rbac.Application, er
 // and creation time never change. ErrNotFound if there is no such
 // application.
 func (q *Queries) UpdateApplication(ctx context.Context, a *rbac.Application) error {
-	oidcMeta, err := jsonArg("oidc_client_metadata", a.OIDCClientMetadata, defaultOIDCClientMetadata)
-	if err != nil {
-		return err
-	}
-	customMeta, err := jsonArg("custom_client_metadata", a.CustomClientMetadata, emptyObject)
-	if err != nil {
-		return err
-	}
-	customData, err := jsonArg("custom_data", a.CustomData, emptyObject)
-	if err != nil {
-		return err
-	}
-	protected, err := nullableJSONArg("protected_app_metadata", a.ProtectedAppMetadata)
+	j, err := applicationJSON(a)
 	if err != nil {
 		return err
 	}
@@ -157,7 +145,7 @@ func (q *Queries) UpdateApplication(ctx context.Context, a *rbac.Application) er
   oidc_client_metadata = $5, custom_client_metadata = $6, protected_app_metadata = $7, custom_data = $8,
   app_level_access_control_enabled = $9
 WHERE tenant_id = $1 AND id = $2`,
-		a.TenantID, a.ID, a.Name, a.Description, oidcMeta, customMeta, protected, customData,
+		a.TenantID, a.ID, a.Name, a.Description, j.oidcMeta, j.customMeta, j.protected, j.customData,
 		a.AppLevelAccessControlEnabled)
 	return affectedOne(res, err, "update application "+a.ID)
 }
@@ -251,9 +239,7 @@ func (q *Queries) DeleteApplicationRoles(ctx context.Context, tenant, appID stri
 // internal ones, matching search. It walks the unique index
 // applications_roles__application_role and joins roles by primary key.
 func (q *Queries) appRolesWhere(search Search, args *[]any) (string, error) {
-	// Internal roles are those named "#internal:…".
-	cond := `ar.tenant_id = $1 AND ar.application_id = $2 AND r.type = 'MachineToMachine'
-  AND substr(r.name, 1, 10) <> '#internal:'`
+	cond := `ar.tenant_id = $1 AND ar.application_id = $2 AND r.type = 'MachineToMachine' AND ` + notInternalRole
 	s, err := q.where(search, appRoleSearchColumns, args)
 	if err != nil {
 		return "", err

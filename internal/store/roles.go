@@ -63,10 +63,17 @@ VALUES ($1, $2, $3, $4)`, tenant, id, roleID, scopeID)
 // if it is a User role. ErrConflict if the application already has the
 // role, ErrForeignKey if the application does not exist.
 func (q *Queries) InsertApplicationRole(ctx context.Context, tenant, id, appID, roleID string) error {
-	op := "insert application role " + roleID
-	res, err := q.q.ExecContext(ctx, `INSERT INTO applications_roles (tenant_id, id, application_id, role_id)
+	return q.insertRoleLink(ctx, "insert application role "+roleID, `INSERT INTO applications_roles (tenant_id, id, application_id, role_id)
 SELECT r.tenant_id, $2, $3, r.id FROM roles r
-WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'MachineToMachine'`, tenant, id, appID, roleID)
+WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'MachineToMachine'`, rbac.RoleMachineToMachine, tenant, id, appID, roleID)
+}
+
+// insertRoleLink runs insert, an INSERT … SELECT that links holder to role
+// roleID only when the role is of type want, and tells why nothing was
+// inserted: ErrForeignKey for a missing role, ErrCheck for one of another
+// type.
+func (q *Queries) insertRoleLink(ctx context.Context, op, insert string, want rbac.RoleType, tenant, id, holder, roleID string) error {
+	res, err := q.q.ExecContext(ctx, insert, tenant, id, holder, roleID)
 	if err != nil {
 		return wrap(op, err)
 	}
@@ -84,7 +91,7 @@ WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'MachineToMachine'`, tenant, i
 	case err != nil:
 		return err
 	}
-	return fmt.Errorf("%w: %s: role type is %s, not %s", ErrCheck, op, role.Type, rbac.RoleMachineToMachine)
+	return fmt.Errorf("%w: %s: role type is %s, not %s", ErrCheck, op, role.Type, want)
 }
 
 // DeleteApplicationRole takes role roleID from application appID;

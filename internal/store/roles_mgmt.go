@@ -12,10 +12,10 @@ import (
 // The Management API's reads and writes of roles, their scopes and their
 // applications (spec §4.8-§4.10).
 
-// internalRolePrefix starts the names of Logto's internal roles, which
-// role lists never show. Lists compare it with substr, not LIKE: SQLite's
-// LIKE ignores case and PostgreSQL's does not.
-const internalRolePrefix = "#internal:"
+// notInternalRole is the SQL condition that hides internal roles (alias r)
+// from lists. It compares with substr, not LIKE: SQLite's LIKE ignores
+// case and PostgreSQL's does not.
+var notInternalRole = fmt.Sprintf("substr(r.name, 1, %d) <> '%s'", len(rbac.InternalRolePrefix), rbac.InternalRolePrefix)
 
 // roleListSearchColumns maps the role search fields to columns of roles
 // aliased r.
@@ -34,8 +34,8 @@ type RoleFilter struct {
 // name (index roles__name), and how many it selects. Internal roles are
 // never listed. ErrSearchMode if the search needs PostgreSQL.
 func (q *Queries) ListRolesPage(ctx context.Context, tenant string, f RoleFilter) ([]rbac.Role, int64, error) {
-	args := []any{tenant, internalRolePrefix}
-	conds := []string{"r.tenant_id = $1", fmt.Sprintf("substr(r.name, 1, %d) <> $2", len(internalRolePrefix))}
+	args := []any{tenant}
+	conds := []string{"r.tenant_id = $1", notInternalRole}
 	param := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -240,28 +239,9 @@ func scanUser(r interface{ Scan(...any) error }) (*User, error) {
 // ErrConflict if the user already has the role, ErrForeignKey if the user
 // does not exist.
 func (q *Queries) InsertUserRole(ctx context.Context, tenant, id, userID, roleID string) error {
-	op := "insert user role " + roleID
-	res, err := q.q.ExecContext(ctx, `INSERT INTO users_roles (tenant_id, id, user_id, role_id)
+	return q.insertRoleLink(ctx, "insert user role "+roleID, `INSERT INTO users_roles (tenant_id, id, user_id, role_id)
 SELECT r.tenant_id, $2, $3, r.id FROM roles r
-WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'User'`, tenant, id, userID, roleID)
-	if err != nil {
-		return wrap(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("store: %s: %w", op, err)
-	}
-	if n == 1 {
-		return nil
-	}
-	role, err := q.GetRole(ctx, tenant, roleID)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return fmt.Errorf("%w: %s: no role %s", ErrForeignKey, op, roleID)
-	case err != nil:
-		return err
-	}
-	return fmt.Errorf("%w: %s: role type is %s, not %s", ErrCheck, op, role.Type, rbac.RoleUser)
+WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'User'`, rbac.RoleUser, tenant, id, userID, roleID)
 }
 
 // DeleteUserRole takes role roleID from user userID; ErrNotFound if the
