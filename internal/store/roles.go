@@ -105,22 +105,10 @@ WHERE tenant_id = $1 AND application_id = $2 AND role_id = $3`, tenant, appID, r
 // ListApplicationRoleIDs returns the ids of the roles application appID
 // has, sorted. It is empty, not an error, for an unknown application.
 func (q *Queries) ListApplicationRoleIDs(ctx context.Context, tenant, appID string) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT role_id FROM applications_roles
+	out, err := q.stringColumn(ctx, "list application roles", `SELECT role_id FROM applications_roles
 WHERE tenant_id = $1 AND application_id = $2`, tenant, appID)
 	if err != nil {
-		return nil, wrap("list application roles", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap("list application roles", err)
-		}
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap("list application roles", err)
+		return nil, err
 	}
 	sort.Strings(out) // in Go: the engines' text collations differ
 	return out, nil

@@ -261,7 +261,7 @@ WHERE rs.tenant_id = $1 AND rs.role_id = $2` + cond
 // ListRoleScopeIDs returns the ids of the scopes role roleID holds
 // (through roles_scopes__role_scope), in no particular order.
 func (q *Queries) ListRoleScopeIDs(ctx context.Context, tenant, roleID string) ([]string, error) {
-	return q.roleLinkIDs(ctx, "list role scopes", `SELECT scope_id FROM roles_scopes
+	return q.stringColumn(ctx, "list role scopes", `SELECT scope_id FROM roles_scopes
 WHERE tenant_id = $1 AND role_id = $2`, tenant, roleID)
 }
 
@@ -276,26 +276,8 @@ WHERE tenant_id = $1 AND role_id = $2 AND scope_id = $3`, tenant, roleID, scopeI
 // ListRoleApplicationIDs returns the ids of the applications holding role
 // roleID (through applications_roles__role_id), in no particular order.
 func (q *Queries) ListRoleApplicationIDs(ctx context.Context, tenant, roleID string) ([]string, error) {
-	return q.roleLinkIDs(ctx, "list role applications", `SELECT application_id FROM applications_roles
+	return q.stringColumn(ctx, "list role applications", `SELECT application_id FROM applications_roles
 WHERE tenant_id = $1 AND role_id = $2`, tenant, roleID)
-}
-
-// roleLinkIDs runs a query selecting one string column.
-func (q *Queries) roleLinkIDs(ctx context.Context, op, query string, args ...any) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, id)
-	}
-	return out, wrap(op, rows.Err())
 }
 
 // ListRoleApplicationsPage returns a page of the machine-to-machine

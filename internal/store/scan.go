@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 )
@@ -35,4 +36,23 @@ func int64Ptr(v sql.NullInt64) *int64 {
 		return nil
 	}
 	return &v.Int64
+}
+
+// stringColumn runs a query selecting one text column and returns its
+// values (an empty slice, not nil, when there are none).
+func (q *Queries) stringColumn(ctx context.Context, op, query string, args ...any) ([]string, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, wrap(op, rows.Err())
 }

@@ -255,21 +255,21 @@ WHERE tenant_id = $1 AND user_id = $2 AND role_id = $3`, tenant, userID, roleID)
 // ListUserRoleIDs returns the ids of the roles user userID has, in no
 // particular order. It is empty, not an error, for an unknown user.
 func (q *Queries) ListUserRoleIDs(ctx context.Context, tenant, userID string) ([]string, error) {
-	return q.userStrings(ctx, "list user roles", `SELECT role_id FROM users_roles
+	return q.stringColumn(ctx, "list user roles", `SELECT role_id FROM users_roles
 WHERE tenant_id = $1 AND user_id = $2`, tenant, userID)
 }
 
 // DefaultUserRoleIDs returns the ids of the tenant's default User roles,
 // which every new user gets (Logto's findDefaultRoles(RoleType.User)).
 func (q *Queries) DefaultUserRoleIDs(ctx context.Context, tenant string) ([]string, error) {
-	return q.userStrings(ctx, "default user roles", `SELECT id FROM roles
+	return q.stringColumn(ctx, "default user roles", `SELECT id FROM roles
 WHERE tenant_id = $1 AND type = 'User' AND is_default`, tenant)
 }
 
 // FirstUserHoldingRole returns the first of userIDs (in their order) that
 // holds role roleID, or "" when none does.
 func (q *Queries) FirstUserHoldingRole(ctx context.Context, tenant, roleID string, userIDs []string) (string, error) {
-	held, err := q.userStrings(ctx, "users holding role", `SELECT user_id FROM users_roles
+	held, err := q.stringColumn(ctx, "users holding role", `SELECT user_id FROM users_roles
 WHERE tenant_id = $1 AND role_id = $2`, tenant, roleID)
 	if err != nil {
 		return "", err
@@ -284,24 +284,6 @@ WHERE tenant_id = $1 AND role_id = $2`, tenant, roleID)
 		}
 	}
 	return "", nil
-}
-
-// userStrings runs a query selecting one text column.
-func (q *Queries) userStrings(ctx context.Context, op, query string, args ...any) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, id)
-	}
-	return out, wrap(op, rows.Err())
 }
 
 // ListUserRoles returns the User roles user userID holds that search
