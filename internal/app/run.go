@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/bench"
+	"github.com/gatehouse/gatehouse/internal/cli"
 	"github.com/gatehouse/gatehouse/internal/config"
 )
 
@@ -25,6 +26,9 @@ Usage:
   gatehouse bench baseline   serve a bare token endpoint to compare with (the lower bound)
   gatehouse help             show this text
 
+Management commands, built on the Management API ("gatehouse apps -h";
+docs/cli.md):
+` + cli.Usage + `
 Run "gatehouse serve -h" for the server's settings.
 `
 
@@ -44,6 +48,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return bench.ServeBaseline(ctx, args[2:], stdout, stderr)
 		}
 		return bench.Run(ctx, args[1:], getenv, stdout, stderr)
+	case "token", "apps", "resources", "scopes", "roles":
+		return cli.Run(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -14,10 +14,13 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/console"
+	"github.com/gatehouse/gatehouse/internal/customizer"
 	"github.com/gatehouse/gatehouse/internal/grant"
 	"github.com/gatehouse/gatehouse/internal/management"
 	"github.com/gatehouse/gatehouse/internal/oidc"
 	"github.com/gatehouse/gatehouse/internal/rbac"
+	"github.com/gatehouse/gatehouse/internal/revoke"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -40,6 +43,7 @@ type Server struct {
 	store     *store.Store
 	svc       *management.Service
 	cache     *grant.Cache
+	revoked   *revoke.List // the revocation denylist
 	audit     *audit.Writer
 	handler   http.Handler
 	bootstrap *Bootstrap
@@ -99,14 +103,22 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		return err
 	}
 	s.cache = grant.New(st)
+	s.revoked = revoke.New(revoke.Config{Store: st, Now: opts.Now, Notify: s.announceRevocation})
+	if err := s.revoked.Load(ctx); err != nil {
+		return err
+	}
 	s.svc = management.New(management.Config{
 		Store: st, Box: box, Indicator: cfg.ManagementAPIIndicator, SigningAlg: cfg.SigningAlg,
 		OnChange: s.changed, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+		Customizer: customizer.New(customizer.Options{Timeout: cfg.CustomizerTimeout, Logger: s.log}),
 	})
 	if err := s.svc.Seed(ctx); err != nil {
 		return err
 	}
 	if err := s.svc.LoadKeys(ctx); err != nil {
+		return err
+	}
+	if err := s.svc.LoadJWTCustomizer(ctx); err != nil {
 		return err
 	}
 	if err := s.ensureBootstrap(ctx, opts.Notice); err != nil {
@@ -123,13 +135,31 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	oh := oidc.Handler(oidc.Config{
 		Issuer: cfg.Issuer(), Grants: s.cache, Keys: s.svc, Digest: box, Audit: s.audit,
 		Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+		Denylist: s.revoked, AdminResource: cfg.ManagementAPIIndicator,
+		Customizers: s.svc,
 	})
 	mux.Handle("/oidc/", oh)
 	mux.Handle("/oidc", oh)
 	mux.Handle("/api/", management.Handler(management.HandlerConfig{
 		Service: s.svc, Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Indicator: cfg.ManagementAPIIndicator,
 		Keys: s.svc.Keys, FlushAudit: s.audit.Flush, Now: opts.Now, Logger: s.log,
+		Revoked: s.revoked.Revoked,
 	}))
+	ch, err := console.Handler(ctx, console.Config{
+		Service: s.svc, Store: st, Endpoint: cfg.Endpoint, Issuer: cfg.Issuer(), Indicator: cfg.ManagementAPIIndicator,
+		AdminUsername: cfg.AdminUsername, AdminPassword: cfg.AdminPassword, FlushAudit: s.audit.Flush,
+		Notice: opts.Notice, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+	})
+	if err != nil {
+		return err
+	}
+	mux.Handle("/console/", ch)
+	mux.Handle("/console", ch)
+	// Relative, so that it also works behind a proxy that adds a path prefix.
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "console/")
+		w.WriteHeader(http.StatusFound)
+	})
 	s.handler = withMiddleware(mux, s.log)
 	return nil
 }
@@ -191,6 +221,18 @@ func (s *Server) changed() {
 	}
 }
 
+// revokedPayload announces a revocation on the change channel: the
+// instances reload the denylist, and keep their grant caches.
+const revokedPayload = "revoked"
+
+// announceRevocation tells the other instances sharing a PostgreSQL
+// database to reload the revocation denylist (see listen).
+func (s *Server) announceRevocation(ctx context.Context) {
+	if err := s.store.Notify(ctx, revokedPayload); err != nil {
+		s.log.Error("cannot notify other instances of a revocation; they see it after their restart", "err", err)
+	}
+}
+
 // listen follows the changes other instances announce (PostgreSQL only):
 // each one empties the grant cache and reloads the signing keys, so a write
 // through any instance holds on every instance from its next request.
@@ -201,10 +243,21 @@ func (s *Server) listen() error {
 	s.listening.Add(1)
 	go func() {
 		defer s.listening.Done()
-		s.store.Listen(ctx, func(string) {
+		s.store.Listen(ctx, func(payload string) {
+			if payload == revokedPayload || payload == "" { // "": reconnected, may have missed some
+				if err := s.revoked.Load(ctx); err != nil && ctx.Err() == nil {
+					s.log.Error("reload the revocation denylist", "err", err)
+				}
+				if payload != "" {
+					return
+				}
+			}
 			s.cache.Invalidate()
 			if err := s.svc.LoadKeys(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("reload signing keys after a change", "err", err)
+			}
+			if err := s.svc.LoadJWTCustomizer(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("reload the jwt customizer after a change", "err", err)
 			}
 		}, ready, func(err error) { s.log.Warn("change listener reconnecting", "err", err) })
 	}()

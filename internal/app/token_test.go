@@ -29,8 +29,9 @@ type errCase struct {
 }
 
 // errorCases are every error row of spec §2.3 (client authentication) and
-// §2.11 (the grant) that applies without organizations, with the request
-// that produces it.
+// §2.11 (the grant), with the request that produces it. The organization
+// rows use unknown organizations; members and their tokens are tested in
+// internal/management/organizations_token_test.go.
 func errorCases() []errCase {
 	shopBasic := []string{"Authorization", basic(shopApp, shopSecret)}
 	return []errCase{
@@ -109,9 +110,9 @@ func errorCases() []errCase {
 			status: 400, code: "invalid_target", desc: "resource indicator must not contain a fragment component"},
 		{name: "two resources", body: shopGrant + "&resource=" + otherAPI + "&" + post,
 			status: 400, code: "invalid_target", desc: "only a single resource indicator value is supported for this grant type"},
-		{name: "organization", body: okRead + "&organization_id=org1",
+		{name: "unknown organization", body: okRead + "&organization_id=org1",
 			status: 403, code: "access_denied", desc: "app has not associated with the organization"},
-		{name: "organization before resource", body: "grant_type=client_credentials&resource=https://not-found&organization_id=x&" + post,
+		{name: "unknown organization before resource", body: "grant_type=client_credentials&resource=https://not-found&organization_id=x&" + post,
 			status: 403, code: "access_denied", desc: "app has not associated with the organization"},
 
 		// §2.1 transport.

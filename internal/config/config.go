@@ -24,6 +24,12 @@ const (
 	DefaultLogLevel               = "info"
 	DefaultShutdownTimeout        = 15 * time.Second
 	DefaultAuditFlushInterval     = 200 * time.Millisecond
+	// DefaultCustomizerTimeout is Logto's wall clock for a JWT customizer
+	// script (spec §5).
+	DefaultCustomizerTimeout = 5 * time.Second
+	// MaxCustomizerTimeout bounds GATEHOUSE_CUSTOMIZER_TIMEOUT: a token
+	// request waits for the script, and clients give up long before.
+	MaxCustomizerTimeout = time.Minute
 )
 
 // Config is Gatehouse's whole configuration. Load fills it; the zero value is
@@ -58,6 +64,12 @@ type Config struct {
 	// updates) at startup. Either both are set or neither.
 	BootstrapAppID     string
 	BootstrapAppSecret string
+	// AdminUsername and AdminPassword, when set, name the console
+	// administrator that the app creates at startup (or whose password it
+	// resets to this one). Either both are set or neither; with neither, a
+	// one-time setup link is printed while no administrator exists.
+	AdminUsername string
+	AdminPassword string
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is "debug", "info", "warn" or "error".
@@ -68,6 +80,9 @@ type Config struct {
 	// AuditFlushInterval is how long an audit entry may wait in memory
 	// before it is written.
 	AuditFlushInterval time.Duration
+	// CustomizerTimeout is the wall clock of one JWT customizer script
+	// run; the script is interrupted when it runs out.
+	CustomizerTimeout time.Duration
 	// DebugListen, when set, is a second address serving net/http/pprof
 	// (profiles of a running server). Keep it on loopback: it is not
 	// authenticated.
@@ -191,14 +206,19 @@ func Load(getenv func(string) string, args []string) (Config, error) {
 	c.BootstrapAppID = getenv("GATEHOUSE_BOOTSTRAP_APP_ID")
 	bootstrapSecret, bootstrapSecretState := l.secret("GATEHOUSE_BOOTSTRAP_APP_SECRET")
 	c.BootstrapAppSecret = bootstrapSecret
+	c.AdminUsername = getenv("GATEHOUSE_ADMIN_USERNAME")
+	adminPassword, adminPasswordState := l.secret("GATEHOUSE_ADMIN_PASSWORD")
+	c.AdminPassword = adminPassword
 	c.LogFormat = strings.ToLower(pick("", nil, "GATEHOUSE_LOG_FORMAT", DefaultLogFormat))
 	c.LogLevel = strings.ToLower(pick("", nil, "GATEHOUSE_LOG_LEVEL", DefaultLogLevel))
 	c.ShutdownTimeout = l.duration("GATEHOUSE_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout)
 	c.AuditFlushInterval = l.duration("GATEHOUSE_AUDIT_FLUSH_INTERVAL", DefaultAuditFlushInterval)
+	c.CustomizerTimeout = l.duration("GATEHOUSE_CUSTOMIZER_TIMEOUT", DefaultCustomizerTimeout)
 	c.DebugListen = getenv("GATEHOUSE_DEBUG_LISTEN")
 
 	l.masterKey(&c, given["master-key-file"], fv.masterKeyFile)
 	l.validate(&c, bootstrapSecretState)
+	l.checkAdmin(c.AdminUsername, c.AdminPassword, adminPasswordState)
 	if len(l.problems) > 0 {
 		return Config{}, &Error{Problems: l.problems}
 	}

@@ -34,6 +34,7 @@ func defaults() Config {
 		LogLevel:               "info",
 		ShutdownTimeout:        15 * time.Second,
 		AuditFlushInterval:     200 * time.Millisecond,
+		CustomizerTimeout:      5 * time.Second,
 	}
 }
 
@@ -107,6 +108,7 @@ func TestLoadEnv(t *testing.T) {
 		{"log level error", env{"GATEHOUSE_LOG_LEVEL": "ERROR"}, func(c *Config) { c.LogLevel = "error" }},
 		{"shutdown timeout", env{"GATEHOUSE_SHUTDOWN_TIMEOUT": "1m30s"}, func(c *Config) { c.ShutdownTimeout = 90 * time.Second }},
 		{"audit flush interval", env{"GATEHOUSE_AUDIT_FLUSH_INTERVAL": "1s"}, func(c *Config) { c.AuditFlushInterval = time.Second }},
+		{"customizer timeout", env{"GATEHOUSE_CUSTOMIZER_TIMEOUT": "250ms"}, func(c *Config) { c.CustomizerTimeout = 250 * time.Millisecond }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -316,6 +318,8 @@ func TestLoadProblems(t *testing.T) {
 		{"shutdown timeout unparseable", env{"GATEHOUSE_SHUTDOWN_TIMEOUT": "15"}, nil, []string{"GATEHOUSE_SHUTDOWN_TIMEOUT: \"15\" is not a duration"}},
 		{"shutdown timeout zero", env{"GATEHOUSE_SHUTDOWN_TIMEOUT": "0s"}, nil, []string{"must be positive"}},
 		{"audit flush interval negative", env{"GATEHOUSE_AUDIT_FLUSH_INTERVAL": "-1ms"}, nil, []string{"GATEHOUSE_AUDIT_FLUSH_INTERVAL: must be positive"}},
+		{"customizer timeout zero", env{"GATEHOUSE_CUSTOMIZER_TIMEOUT": "0s"}, nil, []string{"GATEHOUSE_CUSTOMIZER_TIMEOUT: must be positive"}},
+		{"customizer timeout too long", env{"GATEHOUSE_CUSTOMIZER_TIMEOUT": "2m"}, nil, []string{"GATEHOUSE_CUSTOMIZER_TIMEOUT: must be at most 1m0s"}},
 		{"many at once", env{
 			"GATEHOUSE_LISTEN":               "nope",
 			"GATEHOUSE_ENDPOINT":             "ftp://x",

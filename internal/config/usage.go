@@ -29,10 +29,13 @@ func settings() []setting {
 		{"GATEHOUSE_MANAGEMENT_API_INDICATOR", "", DefaultManagementAPIIndicator, "resource indicator of the Management API", false},
 		{"GATEHOUSE_BOOTSTRAP_APP_ID", "", "", "id of an M2M app with Management API access created at startup", false},
 		{"GATEHOUSE_BOOTSTRAP_APP_SECRET", "", "", "its secret; set both or neither", true},
+		{"GATEHOUSE_ADMIN_USERNAME", "", "", "console administrator created at startup", false},
+		{"GATEHOUSE_ADMIN_PASSWORD", "", "", "its password (8 to 1024 characters); unset: a setup link is printed", true},
 		{"GATEHOUSE_LOG_FORMAT", "", DefaultLogFormat, "log format: text or json", false},
 		{"GATEHOUSE_LOG_LEVEL", "", DefaultLogLevel, "log level: debug, info, warn, error", false},
 		{"GATEHOUSE_SHUTDOWN_TIMEOUT", "", DefaultShutdownTimeout.String(), "graceful shutdown limit", false},
 		{"GATEHOUSE_AUDIT_FLUSH_INTERVAL", "", DefaultAuditFlushInterval.String(), "longest time an audit entry waits in memory", false},
+		{"GATEHOUSE_CUSTOMIZER_TIMEOUT", "", DefaultCustomizerTimeout.String(), "wall clock of one JWT customizer script run (at most 1m)", false},
 		{"GATEHOUSE_DEBUG_LISTEN", "", "", "address serving net/http/pprof (keep on loopback); unset: off", false},
 	}
 }

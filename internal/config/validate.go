@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // signingAlgs maps the accepted spellings (lower case) of each signing
@@ -62,6 +63,9 @@ func (l *loader) validate(c *Config, bootstrapSecret secretState) {
 	case "debug", "info", "warn", "error":
 	default:
 		l.problemf("GATEHOUSE_LOG_LEVEL %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if c.CustomizerTimeout > MaxCustomizerTimeout {
+		l.problemf("GATEHOUSE_CUSTOMIZER_TIMEOUT: must be at most %s, got %s", MaxCustomizerTimeout, c.CustomizerTimeout)
 	}
 }
 
@@ -150,4 +154,36 @@ func (l *loader) checkBootstrap(id, secret string, state secretState) {
 
 func isIDChar(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-'
+}
+
+// Console administrator limits: a username is what an operator types, a
+// password at least a passphrase's minimum (NIST SP 800-63B §5.1.1.2).
+const (
+	maxAdminUsernameLen = 64
+	minAdminPasswordLen = 8
+	maxAdminPasswordLen = 1024
+)
+
+// checkAdmin checks the console administrator settings. state tells
+// whether the password was set and, if read from a file, whether reading
+// it worked.
+func (l *loader) checkAdmin(username, password string, state secretState) {
+	switch {
+	case username == "" && state == unset:
+		return
+	case username == "":
+		l.problemf("GATEHOUSE_ADMIN_PASSWORD is set but GATEHOUSE_ADMIN_USERNAME is not; set both or neither")
+		return
+	case state == unset:
+		l.problemf("GATEHOUSE_ADMIN_USERNAME is set but GATEHOUSE_ADMIN_PASSWORD is not; set both or neither")
+	}
+	if utf8.RuneCountInString(username) > maxAdminUsernameLen || strings.IndexFunc(username, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		l.problemf("GATEHOUSE_ADMIN_USERNAME must be 1 to %d characters without spaces or control characters", maxAdminUsernameLen)
+	}
+	if state != valid {
+		return
+	}
+	if n := utf8.RuneCountInString(password); n < minAdminPasswordLen || n > maxAdminPasswordLen {
+		l.problemf("GATEHOUSE_ADMIN_PASSWORD must be %d to %d characters, got %d", minAdminPasswordLen, maxAdminPasswordLen, n)
+	}
 }

@@ -20,6 +20,7 @@ type Loader interface {
 	ListSecrets(ctx context.Context, tenant, appID string) ([]rbac.Secret, error)
 	ApplicationGrants(ctx context.Context, tenant, appID string) (map[string][]string, error)
 	ListResources(ctx context.Context, tenant string) ([]rbac.Resource, error)
+	ApplicationOrganizationGrants(ctx context.Context, tenant, appID string) (map[string]*store.OrganizationGrant, error)
 }
 
 // Secret is what the token endpoint needs to check a presented secret.
@@ -40,9 +41,22 @@ type Client struct {
 	// Scopes maps a resource indicator to the scopes the app's M2M roles
 	// grant for it.
 	Scopes map[string]map[string]struct{}
+	// Organizations holds the organizations the app is a member of (spec
+	// §2.7), by id; an organization absent here is one it is not in.
+	Organizations map[string]*Organization
 	// App is the stored application row, for features that need more of it
 	// (the JWT customizer's context).
 	App *rbac.Application
+}
+
+// Organization is what a member app may be granted in one organization,
+// through its machine-to-machine organization roles.
+type Organization struct {
+	// Scopes are the organization scopes, in the order organization
+	// tokens list them (sorted by name).
+	Scopes []string
+	// Resources maps a resource indicator to the resource scopes.
+	Resources map[string]map[string]struct{}
 }
 
 // Resource is an API resource as the token endpoint sees it.
@@ -135,7 +149,21 @@ func (c *Cache) loadClient(ctx context.Context, tenant, id string) (*Client, err
 	if err != nil {
 		return nil, fmt.Errorf("grant: load grants: %w", err)
 	}
+	orgs, err := c.load.ApplicationOrganizationGrants(ctx, tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("grant: load organization grants: %w", err)
+	}
 	cl := &Client{TenantID: tenant, ID: id, Type: app.Type, App: app, Scopes: make(map[string]map[string]struct{}, len(grants))}
+	if len(orgs) > 0 {
+		cl.Organizations = make(map[string]*Organization, len(orgs))
+		for orgID, g := range orgs {
+			o := &Organization{Scopes: g.Scopes, Resources: make(map[string]map[string]struct{}, len(g.Resources))}
+			for indicator, names := range g.Resources {
+				o.Resources[indicator] = nameSet(names)
+			}
+			cl.Organizations[orgID] = o
+		}
+	}
 	for _, s := range secrets {
 		sec := Secret{Name: s.Name, Digest: s.Digest}
 		if s.ExpiresAt != nil {
@@ -147,14 +175,18 @@ func (c *Cache) loadClient(ctx context.Context, tenant, id string) (*Client, err
 		cl.Secrets = append(cl.Secrets, sec)
 	}
 	for indicator, names := range grants {
-		set := make(map[string]struct{}, len(names))
-		for _, n := range names {
-			set[n] = struct{}{}
-		}
-		cl.Scopes[indicator] = set
+		cl.Scopes[indicator] = nameSet(names)
 	}
 	cl.CORSOrigins = corsOrigins(app.CustomClientMetadata)
 	return cl, nil
+}
+
+func nameSet(names []string) map[string]struct{} {
+	set := make(map[string]struct{}, len(names))
+	for _, n := range names {
+		set[n] = struct{}{}
+	}
+	return set
 }
 
 func corsOrigins(meta json.RawMessage) []string {

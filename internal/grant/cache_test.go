@@ -17,6 +17,7 @@ type fakeLoader struct {
 	mu        sync.Mutex
 	apps      map[string]*rbac.Application
 	grants    map[string]map[string][]string
+	orgs      map[string]map[string]*store.OrganizationGrant
 	resources []rbac.Resource
 	loads     int
 	fail      error
@@ -52,6 +53,12 @@ func (f *fakeLoader) ApplicationGrants(ctx context.Context, tenant, appID string
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.grants[appID], nil
+}
+
+func (f *fakeLoader) ApplicationOrganizationGrants(ctx context.Context, tenant, appID string) (map[string]*store.OrganizationGrant, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.orgs[appID], nil
 }
 
 func (f *fakeLoader) ListResources(ctx context.Context, tenant string) ([]rbac.Resource, error) {
@@ -200,4 +207,36 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestOrganizationGrantsCachedUntilInvalidated(t *testing.T) {
+	f := newFake()
+	f.orgs = map[string]map[string]*store.OrganizationGrant{"app": {
+		"org1": {Scopes: []string{"a", "b"}, Resources: map[string][]string{"https://api": {"read"}}},
+		"org2": {Scopes: []string{}, Resources: map[string][]string{}},
+	}}
+	c := New(f)
+	ctx := context.Background()
+	cl, err := c.Client(ctx, "default", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o1, o2 := cl.Organizations["org1"], cl.Organizations["org2"]
+	if o1 == nil || o2 == nil || len(cl.Organizations) != 2 {
+		t.Fatalf("organizations %v", cl.Organizations)
+	}
+	if _, ok := o1.Resources["https://api"]["read"]; !ok || len(o1.Scopes) != 2 || o1.Scopes[1] != "b" || len(o2.Scopes) != 0 {
+		t.Fatalf("org1 %+v org2 %+v", o1, o2)
+	}
+	// A role taken away: seen by the first request after Invalidate.
+	f.mu.Lock()
+	f.orgs["app"] = map[string]*store.OrganizationGrant{"org2": {Scopes: []string{}, Resources: map[string][]string{}}}
+	f.mu.Unlock()
+	if cl, _ = c.Client(ctx, "default", "app"); cl.Organizations["org1"] == nil {
+		t.Fatal("reloaded before Invalidate")
+	}
+	c.Invalidate()
+	if cl, _ = c.Client(ctx, "default", "app"); cl.Organizations["org1"] != nil || cl.Organizations["org2"] == nil {
+		t.Fatalf("after Invalidate: %v", cl.Organizations)
+	}
 }

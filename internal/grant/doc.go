@@ -1,7 +1,9 @@
 // Package grant is the token endpoint's in-memory view of who may get which
 // token: for each application its secret digests and expiries, its CORS
-// origins and, per resource indicator, the scopes its M2M roles grant; and
-// per tenant the resources by indicator and the default resource.
+// origins, per resource indicator the scopes its M2M roles grant, and per
+// organization it is a member of the organization scopes and resource
+// scopes its M2M organization roles grant there; and per tenant the
+// resources by indicator and the default resource.
 //
 // It is filled lazily from the store and emptied by Invalidate, which every
 // write that can change a grant calls (the management service does), so a

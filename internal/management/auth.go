@@ -24,8 +24,8 @@ func unauthorized(code, name string, extra map[string]any) *Error {
 
 // authenticate checks the request's bearer token as spec §4.1 steps 2–6
 // describe: verified in process against this server's keys, issued by this
-// server, for the Management API, unexpired, with a sub and the scope
-// "all". There is no bypass.
+// server, for the Management API, unexpired, not revoked, with a sub and
+// the scope "all". There is no bypass.
 func (a *api) authenticate(r *http.Request) error {
 	h, ok := r.Header["Authorization"]
 	if !ok || len(h) == 0 || h[0] == "" {
@@ -66,6 +66,9 @@ func (a *api) authenticate(r *http.Request) error {
 		return unauthorized("ERR_JWT_EXPIRED", "JWTExpired", map[string]any{"claim": "exp", "reason": "check_failed"})
 	case claims.NotBefore != nil && now.Before(claims.NotBefore.Time()):
 		return claimFailed("nbf", "check_failed")
+	case a.revoked != nil && a.revoked(claims.ID):
+		// Revoked at /oidc/token/revocation (docs/compatibility.md).
+		return unauthorized("ERR_JWT_REVOKED", "JWTRevoked", map[string]any{"claim": "jti", "reason": "revoked"})
 	}
 	if claims.Subject == "" {
 		return &Error{Status: http.StatusUnauthorized, Code: "auth.jwt_sub_missing", Message: "Missing `sub` in JWT."}

@@ -24,6 +24,9 @@ type HandlerConfig struct {
 	FlushAudit func(ctx context.Context) error
 	Now        func() time.Time // time.Now when nil
 	Logger     *slog.Logger
+	// Revoked reports whether the token with this jti was revoked (the
+	// revocation denylist); nil: none is.
+	Revoked func(jti string) bool
 }
 
 // handlerFunc is a route: it writes its answer or returns an error, which
@@ -39,6 +42,7 @@ type api struct {
 	flushAudit func(ctx context.Context) error
 	now        func() time.Time
 	log        *slog.Logger
+	revoked    func(jti string) bool
 	mux        *http.ServeMux
 	patterns   []string // every route served, for the OpenAPI check
 }
@@ -54,6 +58,7 @@ func newAPI(cfg HandlerConfig) *api {
 	a := &api{
 		svc: cfg.Service, issuer: cfg.Issuer, endpoint: strings.TrimSuffix(cfg.Endpoint, "/"), indicator: cfg.Indicator,
 		keys: cfg.Keys, flushAudit: cfg.FlushAudit, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
+		revoked: cfg.Revoked,
 	}
 	if a.now == nil {
 		a.now = time.Now

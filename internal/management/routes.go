@@ -15,6 +15,8 @@ func (a *api) routes() {
 	a.userRoutes()
 	a.keyRoutes()
 	a.logRoutes()
+	a.jwtCustomizerRoutes()
+	a.organizationRoutes()
 	// Anything else under /api is not a route: 404, after the token check,
 	// so that the API's shape is not probed anonymously.
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

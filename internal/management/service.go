@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/customizer"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -26,12 +27,17 @@ type Config struct {
 	Now      func() time.Time // time.Now when nil
 	Rand     io.Reader        // crypto/rand when nil
 	Logger   *slog.Logger
+
+	// Customizer compiles and runs JWT customizer scripts (spec §5);
+	// customizer.New with its defaults when nil.
+	Customizer *customizer.Engine
 }
 
 // Service applies the rules of every write. It is safe for concurrent use.
 type Service struct {
 	cfg  Config
 	keys keyring
+	jwt  jwtCustomizers // the JWT customizer in force (jwt_customizer.go)
 }
 
 // New returns a Service. Call LoadKeys (or Init) before serving tokens.
@@ -50,6 +56,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Customizer == nil {
+		cfg.Customizer = customizer.New(customizer.Options{Logger: cfg.Logger})
 	}
 	return &Service{cfg: cfg}
 }

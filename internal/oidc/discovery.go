@@ -20,24 +20,43 @@ type Metadata struct {
 	// Logto's metadata does. Gatehouse issues no ID tokens; the field tells
 	// JWT libraries which algorithms its access tokens use.
 	IDTokenSigningAlgs []string `json:"id_token_signing_alg_values_supported"`
+	// Introspection (RFC 7662) and revocation (RFC 7009) take the token
+	// endpoint's client authentication.
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint,omitempty"`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
+	RevocationEndpoint                        string   `json:"revocation_endpoint,omitempty"`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
 }
 
-// NewMetadata describes the server at issuer with keys signing in algs.
+// NewMetadata describes the server at issuer with keys signing in algs,
+// its introspection endpoint included; revocation is added by the handler
+// when it serves it.
 func NewMetadata(issuer string, algs []string) Metadata {
 	return Metadata{
 		Issuer:                            issuer,
 		TokenEndpoint:                     issuer + "/token",
 		JWKSURI:                           issuer + "/jwks",
 		GrantTypesSupported:               []string{GrantClientCredentials},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
+		TokenEndpointAuthMethodsSupported: clientAuthMethods(),
 		ResponseTypesSupported:            []string{},
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgs:                algs,
+		IntrospectionEndpoint:             issuer + "/token/introspection",
+		IntrospectionEndpointAuthMethodsSupported: clientAuthMethods(),
 	}
 }
 
+// clientAuthMethods are the client authentication methods every endpoint
+// that authenticates clients accepts.
+func clientAuthMethods() []string { return []string{"client_secret_basic", "client_secret_post"} }
+
 func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
-	body, err := json.Marshal(NewMetadata(h.issuer, h.keys.Keys().Algs()))
+	md := NewMetadata(h.issuer, h.keys.Keys().Algs())
+	if h.denylist != nil {
+		md.RevocationEndpoint = h.issuer + "/token/revocation"
+		md.RevocationEndpointAuthMethodsSupported = clientAuthMethods()
+	}
+	body, err := json.Marshal(md)
 	if err != nil {
 		writeError(w, r, h.internal(r.Context(), "discovery", err))
 		return

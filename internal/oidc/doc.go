@@ -14,6 +14,10 @@
 //   - RFC 8414 authorization server metadata, also served as OpenID Connect
 //     discovery; it advertises only what this server does.
 //   - RFC 7517 JWK sets and RFC 7638 thumbprints as key ids.
+//   - RFC 7662 token introspection and RFC 7009 token revocation of this
+//     server's own JWT access tokens (introspect.go, revoke.go), with the
+//     token endpoint's client authentication; revoked token ids go to a
+//     denylist (package revoke) that this package only consults and feeds.
 //
 // Behaviour follows Logto's (../shared/spec/logto-m2m.md §2, §3) except where
 // docs/compatibility.md says otherwise. The package does not store anything:

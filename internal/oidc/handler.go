@@ -48,6 +48,15 @@ type Config struct {
 	Now    func() time.Time // time.Now when nil
 	Rand   io.Reader        // token ids; crypto/rand when nil
 	Logger *slog.Logger
+	// Denylist holds revoked tokens. Without it nothing is revoked and the
+	// revocation endpoint is neither served nor advertised.
+	Denylist Denylist
+	// AdminResource is the Management API's indicator: a client holding
+	// its "all" scope may introspect any token, others only their own.
+	AdminResource string
+	// Customizers gives the client-credentials JWT customizer in force;
+	// nil: tokens are never customized.
+	Customizers Customizers
 }
 
 type handler struct {
@@ -59,6 +68,9 @@ type handler struct {
 	now                    func() time.Time
 	rand                   io.Reader
 	log                    *slog.Logger
+	denylist               Denylist
+	adminResource          string
+	customizers            Customizers
 }
 
 // Handler returns the /oidc routes. Paths are absolute (/oidc/...), so the
@@ -68,6 +80,8 @@ func Handler(cfg Config) http.Handler {
 		issuer: strings.TrimSuffix(cfg.Issuer, "/"),
 		tenant: cfg.Tenant, grants: cfg.Grants, keys: cfg.Keys, digest: cfg.Digest,
 		auditor: cfg.Audit, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
+		denylist: cfg.Denylist, adminResource: cfg.AdminResource,
+		customizers: cfg.Customizers,
 	}
 	if h.tenant == "" {
 		h.tenant = rbac.DefaultTenant
@@ -87,6 +101,12 @@ func Handler(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oidc/token", h.withCORS(h.token))
 	mux.HandleFunc("OPTIONS /oidc/token", h.preflight)
+	mux.HandleFunc("POST /oidc/token/introspection", h.withCORS(h.introspect))
+	mux.HandleFunc("OPTIONS /oidc/token/introspection", h.preflight)
+	if h.denylist != nil {
+		mux.HandleFunc("POST /oidc/token/revocation", h.withCORS(h.revoke))
+		mux.HandleFunc("OPTIONS /oidc/token/revocation", h.preflight)
+	}
 	mux.HandleFunc("GET /oidc/jwks", h.jwks)
 	mux.HandleFunc("GET /oidc/.well-known/openid-configuration", h.discovery)
 	mux.HandleFunc("GET /oidc/.well-known/oauth-authorization-server", h.discovery)

@@ -28,6 +28,7 @@ type param struct {
 type tokenParams struct {
 	grantType, clientID, clientSecret, clientAssertion, clientAssertionType param
 	scope, organizationID, audience                                         param
+	token, tokenTypeHint                                                    param // introspection and revocation
 	resources                                                               []string
 	resourceN                                                               int
 }
@@ -51,6 +52,10 @@ func (p *tokenParams) set(name, value string) {
 		dst = &p.organizationID
 	case "audience":
 		dst = &p.audience
+	case "token":
+		dst = &p.token
+	case "token_type_hint":
+		dst = &p.tokenTypeHint
 	case "resource":
 		p.resourceN++
 		if value != "" {

@@ -61,6 +61,9 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 
 	now := h.now()
 	tok, oerr := h.exchange(r, x, now.Unix())
+	if oerr == nil && h.customizers != nil {
+		oerr = h.customize(r, x, tok, now.UnixMilli())
+	}
 	if oerr != nil {
 		if oerr.Status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="`+h.issuer+`", error="`+oerr.Code+`", error_description="`+oerr.Description+`"`)
@@ -116,10 +119,12 @@ func (h *handler) exchange(r *http.Request, x *exchange, nowSec int64) (*issued,
 	if d := p.grantDuplicate(); d != "" {
 		return nil, duplicateError(d)
 	}
-	if p.organizationID.val != "" {
-		// Organizations are not served yet, so no app is a member of any:
-		// exactly Logto's answer for an unknown organization (spec §2.7).
-		return nil, &Error{http.StatusForbidden, ErrAccessDenied, "app has not associated with the organization"}
+	org, e := organizationOf(client, p)
+	if e != nil {
+		return nil, e
+	}
+	if org != nil && !p.hasResource() {
+		return h.organizationToken(ctx, x, org, nowSec)
 	}
 
 	res, e := h.resolveResource(ctx, p)
@@ -127,7 +132,11 @@ func (h *handler) exchange(r *http.Request, x *exchange, nowSec int64) (*issued,
 		return nil, e
 	}
 	x.resource = res.Indicator
-	x.scopes = rbac.GrantScopes(p.scope.val, client.Scopes[res.Indicator])
+	grantable := client.Scopes[res.Indicator]
+	if org != nil {
+		grantable = org.Resources[res.Indicator]
+	}
+	x.scopes = rbac.GrantScopes(p.scope.val, grantable)
 
 	ttl := res.TTL
 	if ttl == 0 {
@@ -139,6 +148,9 @@ func (h *handler) exchange(r *http.Request, x *exchange, nowSec int64) (*issued,
 		return nil, h.internal(ctx, "make token id", err)
 	}
 	t.claims = c
+	if org != nil {
+		t.claims.OrganizationID = p.organizationID.val
+	}
 	return t, nil
 }
 

@@ -1,0 +1,34 @@
+// Package client is the Go SDK for Gatehouse (and for Logto's
+// machine-to-machine surface, which Gatehouse speaks): it gets access tokens
+// with the OAuth 2.0 client credentials grant, and it calls the Management
+// API.
+//
+// # Tokens
+//
+// [NewTokenSource] returns a [TokenSource] for one client, resource, set of
+// scopes and optional organization. It implements golang.org/x/oauth2's
+// TokenSource, so [golang.org/x/oauth2.NewClient] and [oauth2.Transport] work
+// with it. It caches the token, asks for a new one a leeway (60 s by default)
+// before the old one expires, sends a single request to the token endpoint
+// however many goroutines ask at once, and reports a refusal of the token
+// endpoint as an [*OAuthError] carrying the RFC 6749 error and
+// error_description.
+//
+// # Management API
+//
+// [NewManagementAPI] takes the options of @logto/api's createManagementApi
+// (tenant id, client id and secret, base URL, API indicator, with the same
+// defaults) and returns a [ManagementAPI] with one context-first method per
+// route of the Management API (the method names are the operation ids of
+// api/openapi.yaml; a test holds the two together). Failures are [*Error]
+// values with the HTTP status and the body's code and message; test them with
+// errors.Is against [ErrNotFound], [ErrConflict], [ErrUnauthorized] and
+// [ErrForbidden]. The All* methods iterate over every page of a list.
+//
+// What it does not do: verify tokens (that is the protect package, for API
+// owners), the authorization code or any user-facing flow, or retry failed
+// requests (the caller decides).
+//
+// The package imports nothing from Gatehouse's internal packages; its only
+// dependency beyond the standard library is golang.org/x/oauth2.
+package client

@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gatehouse/gatehouse/client"
+)
+
+const appsHelp = `Usage:
+  gatehouse apps list                               list the applications
+  gatehouse apps create --name NAME [--description TEXT]
+                                                    create an M2M application; prints its id and secret
+  gatehouse apps delete ID...                       delete applications (their secrets and roles go too)
+  gatehouse apps secrets ID                         list an application's secrets, with their values
+  gatehouse apps secrets ID --add NAME [--expires DURATION]
+                                                    add a secret (DURATION like 720h; default: never expires)
+  gatehouse apps secrets ID --delete NAME           delete a secret (it stops working at once)
+`
+
+func (r *runner) appsList(args []string) int {
+	c := r.flags("apps list", appsHelp)
+	if _, code := r.parse(c, args, 0, 0); code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	apps := []client.Application{}
+	for a, err := range m.AllApplications(r.ctx, client.ListApplicationsParams{}) {
+		if err != nil {
+			return r.fail(err)
+		}
+		apps = append(apps, a)
+	}
+	if r.json {
+		return r.printJSON(apps)
+	}
+	rows := make([][]string, 0, len(apps))
+	for _, a := range apps {
+		rows = append(rows, []string{a.ID, a.Name, a.Type, date(a.CreatedAt), a.Description})
+	}
+	return r.table([]string{"ID", "NAME", "TYPE", "CREATED", "DESCRIPTION"}, rows)
+}
+
+func (r *runner) appsCreate(args []string) int {
+	c := r.flags("apps create", appsHelp)
+	name := c.fs.String("name", "", "")
+	desc := c.fs.String("description", "", "")
+	pos, code := r.parse(c, args, 0, 1)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) == 1 && *name == "" {
+		*name = pos[0] // "apps create NAME" reads naturally too
+	}
+	if *name == "" {
+		return r.usage(c, "--name is needed")
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	app, err := m.CreateApplication(r.ctx, client.ApplicationCreate{Name: *name, Description: *desc})
+	if err != nil {
+		return r.fail(err)
+	}
+	secrets, err := m.ListApplicationSecrets(r.ctx, app.ID)
+	if err != nil {
+		return r.fail(err)
+	}
+	secret := ""
+	if len(secrets) > 0 {
+		secret = secrets[0].Value
+	}
+	if r.json {
+		return r.printJSON(struct {
+			*client.Application
+			Secret string `json:"secret"`
+		}{app, secret})
+	}
+	return r.table([]string{"ID", "NAME", "SECRET"}, [][]string{{app.ID, app.Name, secret}})
+}
+
+func (r *runner) appsDelete(args []string) int {
+	c := r.flags("apps delete", appsHelp)
+	ids, code := r.parse(c, args, 1, -1)
+	if code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	for _, id := range ids {
+		if err := m.DeleteApplication(r.ctx, id); err != nil {
+			return r.fail(fmt.Errorf("application %s: %w", id, err))
+		}
+		if !r.json {
+			fmt.Fprintf(r.stdout, "deleted application %s\n", id)
+		}
+	}
+	if r.json {
+		return r.printJSON(map[string]any{"deleted": ids})
+	}
+	return ExitOK
+}
+
+func (r *runner) appsSecrets(args []string) int {
+	c := r.flags("apps secrets", appsHelp)
+	add := c.fs.String("add", "", "")
+	del := c.fs.String("delete", "", "")
+	expires := c.fs.Duration("expires", 0, "")
+	pos, code := r.parse(c, args, 1, 1)
+	if code >= 0 {
+		return code
+	}
+	if *add != "" && *del != "" {
+		return r.usage(c, "--add and --delete do not go together")
+	}
+	if *expires < 0 || *expires > 0 && *add == "" {
+		return r.usage(c, "--expires is a positive duration for --add")
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	id := pos[0]
+	switch {
+	case *add != "":
+		in := client.SecretCreate{Name: *add}
+		if *expires > 0 {
+			at := time.Now().Add(*expires).UnixMilli()
+			in.ExpiresAt = &at
+		}
+		s, err := m.CreateApplicationSecret(r.ctx, id, in)
+		if err != nil {
+			return r.fail(err)
+		}
+		if r.json {
+			return r.printJSON(s)
+		}
+		return r.secretsTable([]client.ApplicationSecret{*s})
+	case *del != "":
+		if err := m.DeleteApplicationSecret(r.ctx, id, *del); err != nil {
+			return r.fail(err)
+		}
+		if r.json {
+			return r.printJSON(map[string]string{"deleted": *del})
+		}
+		fmt.Fprintf(r.stdout, "deleted secret %s of application %s\n", *del, id)
+		return ExitOK
+	}
+	secrets, err := m.ListApplicationSecrets(r.ctx, id)
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		if secrets == nil {
+			secrets = []client.ApplicationSecret{}
+		}
+		return r.printJSON(secrets)
+	}
+	return r.secretsTable(secrets)
+}
+
+func (r *runner) secretsTable(secrets []client.ApplicationSecret) int {
+	rows := make([][]string, 0, len(secrets))
+	for _, s := range secrets {
+		exp := "never"
+		if s.ExpiresAt != nil {
+			exp = date(*s.ExpiresAt)
+		}
+		rows = append(rows, []string{s.Name, s.Value, date(s.CreatedAt), exp})
+	}
+	return r.table([]string{"NAME", "VALUE", "CREATED", "EXPIRES"}, rows)
+}

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gatehouse/gatehouse/client"
+)
+
+// Exit codes, the same for every command.
+const (
+	ExitOK       = 0 // done
+	ExitFailure  = 1 // the server or the network failed, or an unexpected answer
+	ExitUsage    = 2 // bad flags or arguments
+	ExitNotFound = 3 // the application, resource, role or scope does not exist
+	ExitConflict = 4 // already exists (a name or indicator in use, a role already held)
+	ExitAuth     = 5 // credentials refused (401, invalid_client) or not allowed (403)
+)
+
+// DefaultURL is the server address used when neither --url nor
+// GATEHOUSE_URL is given (gatehouse serve's default).
+const DefaultURL = "http://localhost:3001"
+
+const footer = `
+Connection (flag, or environment variable):
+  --url            GATEHOUSE_URL                        server address (default ` + DefaultURL + `)
+  --client-id      GATEHOUSE_CLIENT_ID                  application id
+  --client-secret  GATEHOUSE_CLIENT_SECRET              application secret (or GATEHOUSE_CLIENT_SECRET_FILE)
+  --api-indicator  GATEHOUSE_MANAGEMENT_API_INDICATOR   Management API indicator (default https://default.logto.app/api)
+  --json           print JSON instead of a table
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 already exists, 5 credentials refused or not allowed.
+`
+
+// Usage is the summary of the commands, for gatehouse help.
+const Usage = `  gatehouse token [flags]    get an access token, or --decode one
+  gatehouse apps ...         list|create|delete|secrets applications
+  gatehouse resources ...    list|create API resources
+  gatehouse scopes ...       list|create the scopes (permissions) of a resource
+  gatehouse roles ...        list|create roles, assign them to apps, grant them scopes
+`
+
+// Run runs a CLI command; args[0] is token, apps, resources, scopes or
+// roles. It returns the exit code.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	r := &runner{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, Usage)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "token":
+		return r.token(args[1:])
+	case "apps":
+		return r.group("apps", args[1:], appsHelp, map[string]func([]string) int{
+			"list": r.appsList, "create": r.appsCreate, "delete": r.appsDelete, "secrets": r.appsSecrets})
+	case "resources":
+		return r.group("resources", args[1:], resourcesHelp, map[string]func([]string) int{
+			"list": r.resourcesList, "create": r.resourcesCreate})
+	case "scopes":
+		return r.group("scopes", args[1:], scopesHelp, map[string]func([]string) int{
+			"list": r.scopesList, "create": r.scopesCreate})
+	case "roles":
+		return r.group("roles", args[1:], rolesHelp, map[string]func([]string) int{
+			"list": r.rolesList, "create": r.rolesCreate, "assign": r.rolesAssign, "grant": r.rolesGrant})
+	}
+	fmt.Fprintf(stderr, "gatehouse: unknown command %q\n", args[0])
+	return ExitUsage
+}
+
+// runner holds one command's environment and common flags.
+type runner struct {
+	ctx            context.Context
+	getenv         func(string) string
+	stdout, stderr io.Writer
+
+	url, clientID, clientSecret, indicator string
+	json                                   bool
+}
+
+// group dispatches a subcommand of name.
+func (r *runner) group(name string, args []string, help string, subs map[string]func([]string) int) int {
+	if len(args) == 0 {
+		fmt.Fprintf(r.stderr, "gatehouse %s: a subcommand is needed\n\n%s%s", name, help, footer)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(r.stdout, help+footer)
+		return ExitOK
+	}
+	sub, ok := subs[args[0]]
+	if !ok {
+		fmt.Fprintf(r.stderr, "gatehouse %s: unknown subcommand %q\n\n%s%s", name, args[0], help, footer)
+		return ExitUsage
+	}
+	return sub(args[1:])
+}
+
+// command is a parsed command line.
+type command struct {
+	name string
+	help string
+	fs   *flag.FlagSet
+}
+
+// flags starts a command's flag set with the connection flags.
+func (r *runner) flags(name, help string) *command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&r.url, "url", "", "")
+	fs.StringVar(&r.clientID, "client-id", "", "")
+	fs.StringVar(&r.clientSecret, "client-secret", "", "")
+	fs.StringVar(&r.indicator, "api-indicator", "", "")
+	fs.BoolVar(&r.json, "json", false, "")
+	return &command{name: name, help: help, fs: fs}
+}
+
+// parse parses args, flags and positional arguments mixed, and checks the
+// number of positional arguments is within [min, max] (max -1: any). It
+// returns the positional arguments, or an exit code (-1 to go on).
+func (r *runner) parse(c *command, args []string, min, max int) ([]string, int) {
+	var pos []string
+	for {
+		if err := c.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(r.stdout, c.help+footer)
+				return nil, ExitOK
+			}
+			return nil, r.usage(c, "%v", err)
+		}
+		args = c.fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) < min || max >= 0 && len(pos) > max {
+		return nil, r.usage(c, "wrong number of arguments")
+	}
+	return pos, -1
+}
+
+// usage reports a usage error of c.
+func (r *runner) usage(c *command, format string, args ...any) int {
+	fmt.Fprintf(r.stderr, "gatehouse %s: %s\n\n%s%s", c.name, fmt.Sprintf(format, args...), c.help, footer)
+	return ExitUsage
+}
+
+// fail reports err and returns the exit code it stands for.
+func (r *runner) fail(err error) int {
+	fmt.Fprintf(r.stderr, "gatehouse: %v\n", err)
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		return ExitNotFound
+	case errors.Is(err, client.ErrConflict):
+		return ExitConflict
+	case errors.Is(err, client.ErrUnauthorized), errors.Is(err, client.ErrForbidden):
+		return ExitAuth
+	}
+	return ExitFailure
+}
+
+// notFound is a not-found error found by the CLI itself (a name that
+// matches nothing).
+type notFound string
+
+func (e notFound) Error() string        { return string(e) }
+func (e notFound) Is(target error) bool { return target == client.ErrNotFound }
+
+// baseURL is --url, GATEHOUSE_URL or the default.
+func (r *runner) baseURL() string {
+	return first(r.url, r.getenv("GATEHOUSE_URL"), DefaultURL)
+}
+
+// credentials are --client-id and --client-secret or their variables.
+func (r *runner) credentials(c *command) (id, secret string, code int) {
+	id = first(r.clientID, r.getenv("GATEHOUSE_CLIENT_ID"))
+	secret = first(r.clientSecret, r.getenv("GATEHOUSE_CLIENT_SECRET"))
+	if secret == "" {
+		if f := r.getenv("GATEHOUSE_CLIENT_SECRET_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return "", "", r.usage(c, "GATEHOUSE_CLIENT_SECRET_FILE: %v", err)
+			}
+			secret = strings.TrimRight(string(b), "\r\n")
+		}
+	}
+	if id == "" || secret == "" {
+		return "", "", r.usage(c, "the application's credentials are needed: --client-id and --client-secret, or GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET")
+	}
+	return id, secret, -1
+}
+
+// api returns the Management API client for the connection flags.
+func (r *runner) api(c *command) (*client.ManagementAPI, int) {
+	id, secret, code := r.credentials(c)
+	if code >= 0 {
+		return nil, code
+	}
+	return client.NewManagementAPI("default", client.ManagementOptions{
+		ClientID: id, ClientSecret: secret, BaseURL: r.baseURL(),
+		APIIndicator: first(r.indicator, r.getenv("GATEHOUSE_MANAGEMENT_API_INDICATOR")),
+		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
+	}), -1
+}
+
+// first returns the first non-empty string.
+func first(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// printJSON writes v as indented JSON.
+func (r *runner) printJSON(v any) int {
+	enc := json.NewEncoder(r.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return r.fail(err)
+	}
+	return ExitOK
+}
+
+// table writes rows under a header, aligned.
+func (r *runner) table(header []string, rows [][]string) int {
+	tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, row := range rows {
+		for i, v := range row {
+			row[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(v)
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return r.fail(err)
+	}
+	return ExitOK
+}
+
+// date formats epoch milliseconds.
+func date(ms int64) string {
+	if ms == 0 {
+		return "-"
+	}
+	return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04")
+}
+
+// errorsIsNotFound reports whether err is client.ErrNotFound.
+func errorsIsNotFound(err error) bool { return errors.Is(err, client.ErrNotFound) }

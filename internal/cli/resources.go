@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/client"
+)
+
+const resourcesHelp = `Usage:
+  gatehouse resources list                          list the API resources and their scopes
+  gatehouse resources create --name NAME --indicator URI [--ttl SECONDS]
+                                                    create an API resource (token lifetime default 3600 s)
+`
+
+const scopesHelp = `Usage:
+  gatehouse scopes list --resource ID|URI           list a resource's scopes
+  gatehouse scopes create --resource ID|URI [--description TEXT] NAME...
+                                                    create scopes (permissions) of a resource
+
+The resource is given by its id or its indicator.
+`
+
+func (r *runner) resourcesList(args []string) int {
+	c := r.flags("resources list", resourcesHelp)
+	if _, code := r.parse(c, args, 0, 0); code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	res, err := m.ListResources(r.ctx, client.ListResourcesParams{IncludeScopes: true})
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		if res == nil {
+			res = []client.Resource{}
+		}
+		return r.printJSON(res)
+	}
+	rows := make([][]string, 0, len(res))
+	for _, x := range res {
+		names := make([]string, 0, len(x.Scopes))
+		for _, s := range x.Scopes {
+			names = append(names, s.Name)
+		}
+		def := ""
+		if x.IsDefault {
+			def = "yes"
+		}
+		rows = append(rows, []string{x.ID, x.Name, x.Indicator, strconv.FormatInt(x.AccessTokenTTL, 10), def, strings.Join(names, " ")})
+	}
+	return r.table([]string{"ID", "NAME", "INDICATOR", "TTL", "DEFAULT", "SCOPES"}, rows)
+}
+
+func (r *runner) resourcesCreate(args []string) int {
+	c := r.flags("resources create", resourcesHelp)
+	name := c.fs.String("name", "", "")
+	indicator := c.fs.String("indicator", "", "")
+	var ttl *int64
+	c.fs.Func("ttl", "", func(s string) error {
+		n, err := strconv.ParseInt(s, 10, 64)
+		ttl = &n
+		return err
+	})
+	if _, code := r.parse(c, args, 0, 0); code >= 0 {
+		return code
+	}
+	if *name == "" || *indicator == "" {
+		return r.usage(c, "--name and --indicator are needed")
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	res, err := m.CreateResource(r.ctx, client.ResourceCreate{Name: *name, Indicator: *indicator, AccessTokenTTL: ttl})
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(res)
+	}
+	return r.table([]string{"ID", "NAME", "INDICATOR", "TTL"}, [][]string{{res.ID, res.Name, res.Indicator, strconv.FormatInt(res.AccessTokenTTL, 10)}})
+}
+
+// resource finds a resource by id or indicator.
+func (r *runner) resource(m *client.ManagementAPI, ref string) (*client.Resource, error) {
+	all, err := m.ListResources(r.ctx, client.ListResourcesParams{})
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range all {
+		if x.ID == ref || x.Indicator == ref {
+			return &x, nil
+		}
+	}
+	return nil, notFound(fmt.Sprintf("no API resource with the id or indicator %q", ref))
+}
+
+func (r *runner) scopesList(args []string) int {
+	c := r.flags("scopes list", scopesHelp)
+	ref := c.fs.String("resource", "", "")
+	if _, code := r.parse(c, args, 0, 0); code >= 0 {
+		return code
+	}
+	if *ref == "" {
+		return r.usage(c, "--resource is needed")
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	res, err := r.resource(m, *ref)
+	if err != nil {
+		return r.fail(err)
+	}
+	scopes := []client.Scope{}
+	for s, err := range m.AllResourceScopes(r.ctx, res.ID, client.ListOptions{}) {
+		if err != nil {
+			return r.fail(err)
+		}
+		scopes = append(scopes, s)
+	}
+	return r.scopesOut(scopes)
+}
+
+func (r *runner) scopesCreate(args []string) int {
+	c := r.flags("scopes create", scopesHelp)
+	ref := c.fs.String("resource", "", "")
+	desc := c.fs.String("description", "", "")
+	names, code := r.parse(c, args, 1, -1)
+	if code >= 0 {
+		return code
+	}
+	if *ref == "" {
+		return r.usage(c, "--resource is needed")
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	res, err := r.resource(m, *ref)
+	if err != nil {
+		return r.fail(err)
+	}
+	var made []client.Scope
+	for _, n := range names {
+		s, err := m.CreateResourceScope(r.ctx, res.ID, client.ScopeCreate{Name: n, Description: *desc})
+		if err != nil {
+			return r.fail(fmt.Errorf("scope %s: %w", n, err))
+		}
+		made = append(made, *s)
+	}
+	return r.scopesOut(made)
+}
+
+func (r *runner) scopesOut(scopes []client.Scope) int {
+	if r.json {
+		return r.printJSON(scopes)
+	}
+	rows := make([][]string, 0, len(scopes))
+	for _, s := range scopes {
+		rows = append(rows, []string{s.ID, s.Name, s.Description})
+	}
+	return r.table([]string{"ID", "NAME", "DESCRIPTION"}, rows)
+}

@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/client"
+)
+
+const rolesHelp = `Usage:
+  gatehouse roles list                              list the roles
+  gatehouse roles create --name NAME [--description TEXT] [--type m2m|user]
+                                                    create a role (default type: m2m, for applications)
+  gatehouse roles assign ROLE APP-ID...             give a role to applications
+  gatehouse roles grant ROLE --resource ID|URI SCOPE...
+                                                    add scopes of a resource (by name) to a role
+  gatehouse roles grant ROLE SCOPE-ID...            add scopes (by id) to a role
+
+ROLE is a role's id or name.
+`
+
+func (r *runner) rolesList(args []string) int {
+	c := r.flags("roles list", rolesHelp)
+	if _, code := r.parse(c, args, 0, 0); code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	roles := []client.Role{}
+	for x, err := range m.AllRoles(r.ctx, client.ListRolesParams{}) {
+		if err != nil {
+			return r.fail(err)
+		}
+		roles = append(roles, x)
+	}
+	if r.json {
+		return r.printJSON(roles)
+	}
+	rows := make([][]string, 0, len(roles))
+	for _, x := range roles {
+		rows = append(rows, []string{x.ID, x.Name, x.Type, strconv.Itoa(x.ApplicationsCount), x.Description})
+	}
+	return r.table([]string{"ID", "NAME", "TYPE", "APPS", "DESCRIPTION"}, rows)
+}
+
+func (r *runner) rolesCreate(args []string) int {
+	c := r.flags("roles create", rolesHelp)
+	name := c.fs.String("name", "", "")
+	desc := c.fs.String("description", "", "")
+	typ := c.fs.String("type", "m2m", "")
+	pos, code := r.parse(c, args, 0, 1)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) == 1 && *name == "" {
+		*name = pos[0]
+	}
+	if *name == "" {
+		return r.usage(c, "--name is needed")
+	}
+	var t string
+	switch strings.ToLower(*typ) {
+	case "m2m", "machinetomachine":
+		t = client.RoleTypeM2M
+	case "user":
+		t = client.RoleTypeUser
+	default:
+		return r.usage(c, "--type is m2m or user, not %q", *typ)
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	role, err := m.CreateRole(r.ctx, client.RoleCreate{Name: *name, Description: first(*desc, *name), Type: t})
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(role)
+	}
+	return r.table([]string{"ID", "NAME", "TYPE"}, [][]string{{role.ID, role.Name, role.Type}})
+}
+
+// role finds a role by id, then by name.
+func (r *runner) role(m *client.ManagementAPI, ref string) (*client.Role, error) {
+	role, err := m.GetRole(r.ctx, ref)
+	if err == nil || !errorsIsNotFound(err) {
+		return role, err
+	}
+	for x, err := range m.AllRoles(r.ctx, client.ListRolesParams{}) {
+		if err != nil {
+			return nil, err
+		}
+		if x.Name == ref {
+			return &x, nil
+		}
+	}
+	return nil, notFound(fmt.Sprintf("no role with the id or name %q", ref))
+}
+
+func (r *runner) rolesAssign(args []string) int {
+	c := r.flags("roles assign", rolesHelp)
+	pos, code := r.parse(c, args, 2, -1)
+	if code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	role, err := r.role(m, pos[0])
+	if err != nil {
+		return r.fail(err)
+	}
+	if err := m.AssignRoleApplications(r.ctx, role.ID, pos[1:]); err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(map[string]any{"roleId": role.ID, "applicationIds": pos[1:]})
+	}
+	fmt.Fprintf(r.stdout, "role %s (%s) assigned to %s\n", role.Name, role.ID, strings.Join(pos[1:], ", "))
+	return ExitOK
+}
+
+func (r *runner) rolesGrant(args []string) int {
+	c := r.flags("roles grant", rolesHelp)
+	ref := c.fs.String("resource", "", "")
+	pos, code := r.parse(c, args, 2, -1)
+	if code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	role, err := r.role(m, pos[0])
+	if err != nil {
+		return r.fail(err)
+	}
+	ids := pos[1:]
+	if *ref != "" {
+		res, err := r.resource(m, *ref)
+		if err != nil {
+			return r.fail(err)
+		}
+		byName := map[string]string{}
+		for s, err := range m.AllResourceScopes(r.ctx, res.ID, client.ListOptions{}) {
+			if err != nil {
+				return r.fail(err)
+			}
+			byName[s.Name] = s.ID
+		}
+		ids = make([]string, 0, len(pos)-1)
+		for _, n := range pos[1:] {
+			id, ok := byName[n]
+			if !ok {
+				return r.fail(notFound(fmt.Sprintf("resource %s has no scope %q", res.Indicator, n)))
+			}
+			ids = append(ids, id)
+		}
+	}
+	scopes, err := m.AssignRoleScopes(r.ctx, role.ID, ids)
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(scopes)
+	}
+	return r.scopesOut(scopes)
+}

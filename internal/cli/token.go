@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/client"
+)
+
+const tokenHelp = `Usage:
+  gatehouse token --resource URI [--scope "a b"] [--org ID] [connection flags]
+  gatehouse token --decode TOKEN [--json]
+
+Without --decode: asks the token endpoint for an access token with the client
+credentials grant, as the application of --client-id (GATEHOUSE_CLIENT_ID), and
+prints it (with --json: access_token, token_type, expires_in, scope).
+
+  --resource URI   the API's indicator (empty: the server's default resource)
+  --scope LIST     scopes, separated by spaces or commas (none: a token without scopes)
+  --org ID         an organization id (organization_id)
+
+With --decode: prints the token's header and claims. The token is NOT
+verified (no signature, issuer, audience or expiry check): it shows what the
+token says, not whether it is genuine.
+`
+
+func (r *runner) token(args []string) int {
+	c := r.flags("token", tokenHelp)
+	resource := c.fs.String("resource", "", "")
+	scope := c.fs.String("scope", "", "")
+	org := c.fs.String("org", "", "")
+	decode := c.fs.Bool("decode", false, "")
+	pos, code := r.parse(c, args, 0, 1)
+	if code >= 0 {
+		return code
+	}
+	if *decode {
+		if len(pos) != 1 {
+			return r.usage(c, "--decode takes the token as its argument")
+		}
+		return r.decode(c, pos[0])
+	}
+	if len(pos) != 0 {
+		return r.usage(c, "unexpected argument %q", pos[0])
+	}
+	id, secret, code := r.credentials(c)
+	if code >= 0 {
+		return code
+	}
+	ts := client.NewTokenSource(client.TokenConfig{
+		BaseURL: r.baseURL(), ClientID: id, ClientSecret: secret,
+		Resource: *resource, Scopes: strings.FieldsFunc(*scope, func(r rune) bool { return r == ' ' || r == ',' }),
+		OrganizationID: *org,
+	})
+	tok, err := ts.TokenContext(r.ctx)
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		sc, _ := tok.Extra("scope").(string)
+		return r.printJSON(map[string]any{"access_token": tok.AccessToken, "token_type": tok.TokenType,
+			"expires_in": tok.ExpiresIn, "scope": sc})
+	}
+	fmt.Fprintln(r.stdout, tok.AccessToken)
+	return ExitOK
+}
+
+// decode prints a JWT's header and claims without verifying anything.
+func (r *runner) decode(c *command, tok string) int {
+	parts := strings.Split(strings.TrimSpace(tok), ".")
+	if len(parts) != 3 {
+		return r.usage(c, "not a JWT: want three dot-separated parts, got %d", len(parts))
+	}
+	var header, claims map[string]any
+	for i, dst := range []*map[string]any{&header, &claims} {
+		b, err := base64.RawURLEncoding.DecodeString(parts[i])
+		if err != nil {
+			return r.usage(c, "not a JWT: part %d is not base64url: %v", i+1, err)
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		if err := d.Decode(dst); err != nil {
+			return r.usage(c, "not a JWT: part %d is not a JSON object: %v", i+1, err)
+		}
+	}
+	if r.json {
+		return r.printJSON(map[string]any{"verified": false, "header": header, "claims": claims})
+	}
+	fmt.Fprintln(r.stdout, "NOT VERIFIED: the signature, issuer, audience and expiry were not checked.")
+	for _, p := range []struct {
+		name string
+		v    map[string]any
+	}{{"Header", header}, {"Claims", claims}} {
+		b, _ := json.MarshalIndent(p.v, "", "  ")
+		fmt.Fprintf(r.stdout, "%s:\n%s\n", p.name, b)
+	}
+	for _, k := range []string{"iat", "nbf", "exp"} {
+		if n, ok := claims[k].(json.Number); ok {
+			if secs, err := n.Int64(); err == nil {
+				t := time.Unix(secs, 0).UTC()
+				fmt.Fprintf(r.stdout, "%s: %s (%s)\n", k, t.Format(time.RFC3339), relative(time.Until(t)))
+			}
+		}
+	}
+	return ExitOK
+}
+
+// relative says a duration from now in words.
+func relative(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < 0 {
+		return (-d).String() + " ago"
+	}
+	return "in " + d.String()
+}

@@ -1,0 +1,238 @@
+package console
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/management"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Config holds what the console needs.
+type Config struct {
+	Service   *management.Service
+	Store     *store.Store
+	Endpoint  string // public base URL, without a trailing slash
+	Issuer    string
+	Indicator string // the Management API's indicator
+	// AdminUsername and AdminPassword name the administrator to ensure at
+	// start; both empty: a setup link is printed while none exists.
+	AdminUsername, AdminPassword string
+	// FlushAudit writes buffered audit entries before the log is shown.
+	FlushAudit func(ctx context.Context) error
+	Notice     io.Writer        // where the setup link is printed; discarded when nil
+	Now        func() time.Time // time.Now when nil
+	Rand       io.Reader        // crypto/rand when nil
+	Logger     *slog.Logger
+}
+
+// Sizes and lifetimes.
+const (
+	sessionLifetime = 12 * time.Hour
+	setupLifetime   = 24 * time.Hour
+	maxFormBytes    = 1 << 20
+	pageSize        = 20
+)
+
+// console serves the pages.
+type console struct {
+	cfg     Config
+	svc     *management.Service
+	st      *store.Store
+	now     func() time.Time
+	rand    io.Reader
+	log     *slog.Logger
+	base    string // URL path of the console: the endpoint's path + "/console"
+	secure  bool   // the endpoint is https: cookies are Secure
+	pages   map[string]*pageTemplate
+	static  http.Handler
+	limiter *limiter
+	dummy   string // a hash to verify against for unknown usernames
+	mux     *http.ServeMux
+}
+
+// Handler returns the console's routes (everything under /console). It
+// first ensures the configured administrator, or prints a setup link when
+// there is no administrator at all.
+func Handler(ctx context.Context, cfg Config) (http.Handler, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Notice == nil {
+		cfg.Notice = io.Discard
+	}
+	if cfg.FlushAudit == nil {
+		cfg.FlushAudit = func(context.Context) error { return nil }
+	}
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("console: endpoint: %w", err)
+	}
+	c := &console{
+		cfg: cfg, svc: cfg.Service, st: cfg.Store, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
+		base: strings.TrimSuffix(u.Path, "/") + "/console", secure: u.Scheme == "https",
+		limiter: newLimiter(cfg.Now), mux: http.NewServeMux(),
+	}
+	if c.pages, err = parsePages(c.funcs()); err != nil {
+		return nil, err
+	}
+	sub, err := fs.Sub(assets, "static")
+	if err != nil {
+		return nil, err
+	}
+	c.static = http.StripPrefix("/console/static/", http.FileServerFS(sub))
+	if c.dummy, err = hashPassword(c.rand, "gatehouse: no such administrator"); err != nil {
+		return nil, err
+	}
+	if err := c.bootstrap(ctx); err != nil {
+		return nil, err
+	}
+	c.routes()
+	return http.HandlerFunc(c.serve), nil
+}
+
+// serve adds the console's security headers to every answer.
+func (c *console) serve(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer") // the setup link carries a token
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if !strings.HasPrefix(r.URL.Path, "/console/static/") {
+		h.Set("Cache-Control", "no-store")
+	}
+	c.mux.ServeHTTP(w, r)
+}
+
+// handlerFunc is a page of a signed-in administrator: it writes its answer
+// or returns an error, rendered by fail.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, s *session) error
+
+// page registers a route for signed-in administrators. Anonymous visitors
+// are sent to the sign-in page (GET) or refused (other methods); every
+// POST must carry the session's CSRF token.
+func (c *console) page(pattern string, h handlerFunc) {
+	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s, err := c.session(r)
+		if err != nil {
+			c.fail(w, r, nil, err)
+			return
+		}
+		if s == nil {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				next := r.URL.Path
+				if r.URL.RawQuery != "" {
+					next += "?" + r.URL.RawQuery
+				}
+				http.Redirect(w, r, c.base+"/sign-in?next="+url.QueryEscape(next), http.StatusSeeOther)
+				return
+			}
+			c.renderError(w, r, nil, http.StatusUnauthorized, "Your session has ended", "Sign in again and repeat what you were doing.")
+			return
+		}
+		if r.Method == http.MethodPost {
+			if !c.checkPost(w, r, s.CSRF) {
+				return
+			}
+		}
+		if err := h(w, r, s); err != nil {
+			c.fail(w, r, s, err)
+		}
+	})
+}
+
+// checkPost reads a POST form and checks its CSRF token against want and
+// that it comes from this origin; on failure it answers 403 and returns
+// false.
+func (c *console) checkPost(w http.ResponseWriter, r *http.Request, want string) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		c.renderError(w, r, nil, http.StatusBadRequest, "The form could not be read", "Go back and try again.")
+		return false
+	}
+	// Browsers say where a request comes from; a cross-site one is refused
+	// even before the token is compared.
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		c.renderError(w, r, nil, http.StatusForbidden, "Request refused", "The form was sent from another site.")
+		return false
+	}
+	if want == "" || !equalTokens(r.PostForm.Get("csrf"), want) {
+		c.renderError(w, r, nil, http.StatusForbidden, "Request refused",
+			"The form's security token is missing or out of date. Reload the page and try again.")
+		return false
+	}
+	return true
+}
+
+// fail renders err: a management error as its page (not found, or the
+// message), anything else logged and answered with a generic 500.
+func (c *console) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
+	if errors.Is(err, errNotFound) {
+		c.renderError(w, r, s, http.StatusNotFound, "Not found", "There is no such page in the console.")
+		return
+	}
+	var me *management.Error
+	if errors.As(err, &me) {
+		if me.Status == http.StatusNotFound {
+			c.renderError(w, r, s, http.StatusNotFound, "Not found", "It may have been deleted. "+me.Message)
+			return
+		}
+		c.renderError(w, r, s, me.Status, "That did not work", me.Message)
+		return
+	}
+	id := w.Header().Get("Logto-Core-Request-Id")
+	c.log.ErrorContext(r.Context(), "console", "method", r.Method, "path", r.URL.Path, "request_id", id, "err", err)
+	c.renderError(w, r, s, http.StatusInternalServerError, "Something went wrong",
+		"The server could not complete this request. It has been logged (request id "+id+").")
+}
+
+// errNotFound is a page the console does not show.
+var errNotFound = errors.New("console: not found")
+
+// redirect answers a successful POST: a flash notice for the next page,
+// and 303 to path (under the console).
+func (c *console) redirect(w http.ResponseWriter, r *http.Request, path, notice string) error {
+	if notice != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(notice), Path: c.base,
+			MaxAge: 60, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode})
+	}
+	http.Redirect(w, r, c.base+path, http.StatusSeeOther)
+	return nil
+}
+
+// flash returns the notice left by the previous POST and clears it.
+func (c *console) flash(w http.ResponseWriter, r *http.Request) string {
+	ck, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: c.base, MaxAge: -1,
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode})
+	v, err := url.QueryUnescape(ck.Value)
+	if err != nil || len(v) > 300 {
+		return ""
+	}
+	return v
+}

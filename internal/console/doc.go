@@ -1,0 +1,22 @@
+// Package console is the admin console at /console: server-rendered pages
+// (html/template) and static files embedded in the binary (go:embed), for
+// people who manage Gatehouse from a browser.
+//
+// Every page reads and writes through the same *management.Service the
+// Management API uses, so the console and the API can never disagree: the
+// console adds forms, not rules. Service errors (*management.Error) are
+// shown next to the field they concern, never as a JSON page.
+//
+// It owns the console administrators' sign-in: the first administrator from
+// the configuration or a one-time setup link, argon2id password hashes,
+// database-backed sessions in an HttpOnly, SameSite=Strict cookie (Secure
+// when the endpoint is https), a CSRF token on every form, rate-limited
+// sign-in, and a strict Content-Security-Policy. Nothing is loaded from
+// outside the binary; every page works without JavaScript (console.js only
+// adds copy buttons, reveal toggles and live checks).
+//
+// It deliberately does not: let administrators manage other administrators
+// (only the configured or set-up one exists), sign in tenant users (users
+// are data, not accounts), or serve the Management API (package
+// management).
+package console

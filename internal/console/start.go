@@ -1,0 +1,97 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/management"
+	"github.com/gatehouse/gatehouse/internal/rbac"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// startPage is the Get started walkthrough, filled in with this server's
+// URLs and one of its applications.
+type startPage struct {
+	URLs           endpointURLs
+	Endpoint       string
+	Indicator      string
+	HasResource    bool // an API resource of the user's own exists
+	HasScope       bool
+	HasRole        bool // a machine-to-machine role with permissions exists
+	Apps           []rbac.Application
+	App            *rbac.Application // the application the examples use
+	AppSecret      *management.SecretView
+	Grants         []grantSummary
+	Curl           string
+	ManagementCurl string
+	SDK            string
+}
+
+func (c *console) getStarted(w http.ResponseWriter, r *http.Request, s *session) error {
+	ctx := r.Context()
+	p := startPage{URLs: c.urls(), Endpoint: c.cfg.Endpoint, Indicator: c.cfg.Indicator}
+	resources, _, err := c.svc.ListResources(ctx, all, true)
+	if err != nil {
+		return err
+	}
+	for _, res := range resources {
+		if !c.isManagement(&res.Resource) {
+			p.HasResource = true
+			p.HasScope = p.HasScope || len(res.Scopes) > 0
+		}
+	}
+	roles, _, err := c.svc.ListRoles(ctx, store.RoleFilter{Type: rbac.RoleMachineToMachine}, all)
+	if err != nil {
+		return err
+	}
+	p.HasRole = len(roles) > 1 // the seeded Management API role is always there
+	if p.Apps, _, err = c.svc.ListApplications(ctx, store.AppFilter{Types: []rbac.AppType{rbac.AppMachineToMachine}}, false); err != nil {
+		return err
+	}
+	want := r.URL.Query().Get("app")
+	for i := range p.Apps {
+		if p.Apps[i].ID == want || (want == "" && p.App == nil) {
+			p.App = &p.Apps[i]
+		}
+	}
+	if p.App != nil {
+		secrets, err := c.svc.ListAppSecrets(ctx, p.App.ID)
+		if err != nil {
+			return err
+		}
+		now := c.now().UnixMilli()
+		for i := range secrets {
+			if e := secrets[i].ExpiresAt; e == nil || *e > now {
+				p.AppSecret = &secrets[i]
+				break
+			}
+		}
+		appRoles, _, err := c.svc.ListAppRoles(ctx, p.App.ID, store.Search{}, 0, 0)
+		if err != nil {
+			return err
+		}
+		if p.Grants, err = c.grants(r, appRoles); err != nil {
+			return err
+		}
+		p.Curl = c.curl(p.App.ID, p.AppSecret, p.Grants)
+		secretValue := "<app secret>"
+		if p.AppSecret != nil {
+			secretValue = p.AppSecret.Value
+		}
+		p.ManagementCurl = c.curl(p.App.ID, p.AppSecret, []grantSummary{{Resource: rbac.Resource{Indicator: c.cfg.Indicator}, Scopes: []string{management.ManagementScopeName}}})
+		p.SDK = fmt.Sprintf(`import { createManagementApi } from '@logto/api/management';
+
+const { apiClient, clientCredentials } = createManagementApi('default', {
+  clientId: %q,
+  clientSecret: %q,
+  baseUrl: %q,
+  apiIndicator: %q,
+});
+
+const { value } = await clientCredentials.getAccessToken();
+const response = await apiClient.GET('/api/applications');
+console.log(response.data);`, p.App.ID, secretValue, c.cfg.Endpoint, c.cfg.Indicator)
+	}
+	c.render(w, r, s, http.StatusOK, "start", view{Title: "Get started", Nav: "start", D: p})
+	return nil
+}

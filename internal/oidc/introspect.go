@@ -1,0 +1,260 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	// go-jose is already the module's JOSE library (the Management API's
+	// token check uses it); verifying here with the same code keeps one
+	// notion of a valid token.
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/gatehouse/gatehouse/internal/grant"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Denylist is the revocation denylist as introspection and revocation use
+// it (revoke.List is one).
+type Denylist interface {
+	Revoked(jti string) bool
+	Revoke(ctx context.Context, t store.RevokedToken) error
+}
+
+// verifyAlgs are the algorithms Gatehouse's keys sign with; nothing else is
+// accepted (never "none", never HMAC).
+var verifyAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.ES512, jose.EdDSA, jose.RS256}
+
+// organizationAudience prefixes the audience of organization tokens.
+const organizationAudience = "urn:logto:organization:"
+
+// accessToken is a verified access token of this server.
+type accessToken struct {
+	jti, sub, clientID, aud, iss string
+	scope                        *string // nil: no scope claim
+	orgID                        string
+	iat, exp                     int64 // epoch seconds
+}
+
+// verifyToken parses raw as an access token of this server: a compact JWS
+// with typ at+jwt, signed by one of the published keys (current, next or
+// previous) with that key's algorithm, issued here (iss), naming one
+// audience, a jti, sub, client_id and exp. It does not check expiry or the
+// denylist: callers do, as their answers differ. ok is false for anything
+// else (garbage, another server's or another key's token, tampering).
+func (h *handler) verifyToken(raw string) (t accessToken, ok bool) {
+	if raw == "" || len(raw) > MaxBodyBytes {
+		return t, false
+	}
+	tok, err := jwt.ParseSigned(raw, verifyAlgs)
+	if err != nil || len(tok.Headers) != 1 {
+		return t, false
+	}
+	hd := tok.Headers[0]
+	if typ, _ := hd.ExtraHeaders["typ"].(string); !strings.EqualFold(typ, "at+jwt") && !strings.EqualFold(typ, "application/at+jwt") {
+		return t, false
+	}
+	pub, alg, ok := h.keys.Keys().PublicKey(hd.KeyID)
+	if !ok || alg != hd.Algorithm {
+		return t, false
+	}
+	var (
+		std   jwt.Claims
+		extra struct {
+			ClientID       string          `json:"client_id"`
+			Scope          json.RawMessage `json:"scope"`
+			OrganizationID string          `json:"organization_id"`
+		}
+	)
+	if tok.Claims(pub, &std, &extra) != nil {
+		return t, false
+	}
+	if std.Issuer != h.issuer || len(std.Audience) != 1 || std.ID == "" || std.Subject == "" ||
+		extra.ClientID == "" || std.Expiry == nil || std.IssuedAt == nil {
+		return t, false
+	}
+	t = accessToken{
+		jti: std.ID, sub: std.Subject, clientID: extra.ClientID, aud: std.Audience[0], iss: std.Issuer,
+		orgID: extra.OrganizationID, iat: int64(*std.IssuedAt), exp: int64(*std.Expiry),
+	}
+	if extra.Scope != nil && string(extra.Scope) != "null" {
+		var s string
+		if json.Unmarshal(extra.Scope, &s) != nil {
+			return accessToken{}, false
+		}
+		t.scope = &s
+	}
+	return t, true
+}
+
+// authClient authenticates the client of an introspection or revocation
+// request as the token endpoint does (spec §2.3): the same parameters,
+// checks, texts and order, then the client-based CORS check.
+func (h *handler) authClient(r *http.Request, path string, p *tokenParams, nowMs int64) (*grant.Client, *Error) {
+	if e := readParams(r, path, p); e != nil {
+		return nil, e
+	}
+	cred, e := clientCredentials(r.Header.Get("Authorization"), p)
+	if e != nil {
+		return nil, e
+	}
+	ctx := r.Context()
+	client, err := h.grants.Client(ctx, h.tenant, cred.id)
+	if errors.Is(err, grant.ErrUnknownClient) {
+		return nil, &Error{http.StatusBadRequest, ErrInvalidClient, "invalid client " + cred.id}
+	}
+	if err != nil {
+		return nil, h.internal(ctx, "load client", err)
+	}
+	if cred.assertion || cred.secret == "" {
+		return nil, errAuthFailed
+	}
+	var x exchange
+	if e := h.checkSecret(client, cred.secret, &x, nowMs); e != nil {
+		return nil, e
+	}
+	if e := h.checkOrigin(r, client); e != nil {
+		return nil, e
+	}
+	return client, nil
+}
+
+// tokenParam returns the token parameter (RFC 7662 §2.1, RFC 7009 §2.1).
+// token_type_hint is accepted and ignored: every token this server issues
+// is an access token, and RFC 7662 §2.1 requires looking beyond the hint.
+func tokenParam(p *tokenParams) (string, *Error) {
+	switch {
+	case p.token.n > 1:
+		return "", duplicateError("token")
+	case p.tokenTypeHint.n > 1:
+		return "", duplicateError("token_type_hint")
+	case p.token.val == "":
+		return "", badRequest("missing required parameter 'token'")
+	}
+	return p.token.val, nil
+}
+
+// writeClientError writes e, with the WWW-Authenticate challenge the token
+// endpoint sends when Basic credentials were refused.
+func (h *handler) writeClientError(w http.ResponseWriter, r *http.Request, e *Error) {
+	if e.Status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+h.issuer+`", error="`+e.Code+`", error_description="`+e.Description+`"`)
+	}
+	writeError(w, r, e)
+}
+
+// introspection is an RFC 7662 §2.2 answer. An inactive token gets only
+// {"active":false}.
+type introspection struct {
+	Active         bool    `json:"active"`
+	ClientID       string  `json:"client_id,omitempty"`
+	Subject        string  `json:"sub,omitempty"`
+	Audience       string  `json:"aud,omitempty"`
+	Scope          *string `json:"scope,omitempty"`
+	Expiry         int64   `json:"exp,omitempty"`
+	IssuedAt       int64   `json:"iat,omitempty"`
+	Issuer         string  `json:"iss,omitempty"`
+	TokenType      string  `json:"token_type,omitempty"`
+	OrganizationID string  `json:"organization_id,omitempty"`
+}
+
+// introspect serves POST /oidc/token/introspection (RFC 7662). Unlike
+// Logto, which refuses every JWT, it introspects this server's own access
+// tokens; docs/compatibility.md describes what "active" means.
+func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
+	now := h.now()
+	var p tokenParams
+	client, e := h.authClient(r, "/token/introspection", &p, now.UnixMilli())
+	if e != nil {
+		h.writeClientError(w, r, e)
+		return
+	}
+	raw, e := tokenParam(&p)
+	if e != nil {
+		writeError(w, r, e)
+		return
+	}
+	ans := introspection{}
+	if t, ok := h.verifyToken(raw); ok && (t.clientID == client.ID || h.isAdmin(client)) {
+		active, e := h.active(r.Context(), &t, now)
+		if e != nil {
+			writeError(w, r, e)
+			return
+		}
+		if active {
+			ans = introspection{
+				Active: true, ClientID: t.clientID, Subject: t.sub, Audience: t.aud, Scope: t.scope,
+				Expiry: t.exp, IssuedAt: t.iat, Issuer: t.iss, TokenType: "Bearer", OrganizationID: t.orgID,
+			}
+		}
+	}
+	body, err := json.Marshal(ans)
+	if err != nil {
+		writeError(w, r, h.internal(r.Context(), "introspection", err))
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+}
+
+// isAdmin reports whether the client's roles grant it the Management API's
+// "all" scope: such a client may introspect any token of this server.
+func (h *handler) isAdmin(c *grant.Client) bool {
+	if h.adminResource == "" {
+		return false
+	}
+	_, ok := c.Scopes[h.adminResource]["all"]
+	return ok
+}
+
+// active decides whether a verified token still stands, at now:
+//   - it has not expired (exp > now) and was not revoked (the denylist);
+//   - its application still exists, and it is the token's subject;
+//   - for a resource token (no organization), the resource still exists and
+//     the application's roles still grant every scope of the token for it.
+//
+// Organization tokens (aud urn:logto:organization:…, or an organization_id
+// claim) are checked for expiry, revocation, the application and, for an
+// organization-scoped resource token, the resource; their scopes come from
+// organization roles, which this check does not re-evaluate.
+func (h *handler) active(ctx context.Context, t *accessToken, now time.Time) (bool, *Error) {
+	if t.exp <= now.Unix() || t.sub != t.clientID {
+		return false, nil
+	}
+	if h.denylist != nil && h.denylist.Revoked(t.jti) {
+		return false, nil
+	}
+	app, err := h.grants.Client(ctx, h.tenant, t.clientID)
+	if errors.Is(err, grant.ErrUnknownClient) {
+		return false, nil
+	}
+	if err != nil {
+		return false, h.internal(ctx, "load client", err)
+	}
+	if strings.HasPrefix(t.aud, organizationAudience) {
+		return true, nil
+	}
+	if _, ok, err := h.grants.Resource(ctx, h.tenant, t.aud); err != nil {
+		return false, h.internal(ctx, "load resource", err)
+	} else if !ok {
+		return false, nil
+	}
+	if t.orgID != "" || t.scope == nil {
+		return true, nil
+	}
+	granted := app.Scopes[t.aud]
+	for _, s := range strings.Fields(*t.scope) {
+		if _, ok := granted[s]; !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}

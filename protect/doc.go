@@ -1,0 +1,40 @@
+// Package protect lets an API check the OAuth 2.0 access tokens that
+// Gatehouse, or any issuer following RFC 9068 (JWT access tokens), gives
+// machine-to-machine clients.
+//
+// The five-line happy path:
+//
+//	v, err := protect.New(ctx, "http://localhost:3001/oidc", "https://shopping.api")
+//	if err != nil { ... }
+//	defer v.Close()
+//	mux.Handle("GET /products", v.Require("read:products")(list))
+//	// in list: c, _ := protect.ClaimsFrom(r.Context()); c.ClientID, c.Scopes ...
+//
+// [New] reads the issuer's metadata (OpenID discovery, then RFC 8414) and
+// its JWK Set, and keeps the keys in memory: verifying a token makes no
+// network request. The keys are fetched again in the background (every
+// Cache-Control max-age, bounded by [WithRefresh]) and at once, at most
+// every 10 s, when a token names a key id the set does not hold, so a key
+// rotation at the issuer is followed without a restart.
+//
+// [Validator.Verify] checks, in this order: the token is a compact JWS
+// whose alg is on the allow-list (ES256, ES384, ES512, RS256, PS256, EdDSA
+// unless [WithAlgorithms] pins it; "none" and HMAC can never be allowed);
+// its typ is at+jwt ([WithoutTypeCheck] relaxes this); the signature
+// verifies with the published key named by kid, of a type and curve that
+// matches alg; iss is the issuer; aud (a string or a list) contains the
+// audience; exp has not passed and nbf has, with a leeway of 30 s
+// ([WithLeeway]). Failures are *[Error] values wrapping one of the Err*
+// causes.
+//
+// [Validator.Middleware] and [Validator.Require] answer refused requests
+// as RFC 6750 §3 says: 401 with `WWW-Authenticate: Bearer realm="..."`
+// when there is no token, 401 with error="invalid_token" when it does not
+// verify, 403 with error="insufficient_scope" and scope="<missing>" when a
+// required scope is missing.
+//
+// The package deliberately does not introspect tokens (RFC 7662), accept
+// tokens from the query string or form body, or check anything but scopes:
+// roles and organizations are the API's own business, read from [Claims].
+// It depends only on the standard library and go-jose.
+package protect

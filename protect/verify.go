@@ -1,0 +1,209 @@
+package protect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// maxToken bounds the length of a token; Gatehouse's are about 500 bytes.
+const maxToken = 16 << 10
+
+// Claims are the claims of a verified access token (RFC 9068 §2.2).
+type Claims struct {
+	Issuer         string    // iss
+	Subject        string    // sub: for M2M tokens, the client id
+	Audience       []string  // aud, always as a list
+	ClientID       string    // client_id
+	Scopes         []string  // scope, split on spaces; nil when the token has none
+	OrganizationID string    // organization_id (Logto and Gatehouse organization tokens)
+	Expiry         time.Time // exp
+	IssuedAt       time.Time // iat; zero when absent
+	NotBefore      time.Time // nbf; zero when absent
+	JTI            string    // jti
+
+	// Raw holds every claim of the payload, the custom ones (a JWT
+	// customizer's) included, as encoding/json decodes into any: numbers
+	// are float64, objects map[string]any.
+	Raw map[string]any
+}
+
+// HasScope reports whether the token grants scope.
+func (c *Claims) HasScope(scope string) bool { return slices.Contains(c.Scopes, scope) }
+
+// Missing returns those of scopes the token does not grant, or nil.
+func (c *Claims) Missing(scopes ...string) []string {
+	var out []string
+	for _, s := range scopes {
+		if !c.HasScope(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Verify checks token, a compact JWS, and returns its claims: the
+// signature with a published key of the issuer under an allowed algorithm,
+// typ at+jwt, then iss, aud, exp and nbf. ctx bounds the one JWKS fetch a
+// token naming an unknown key may cause. Every failure is an *[Error] with
+// the code invalid_token.
+func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
+	if len(token) > maxToken {
+		return nil, tokenError(ErrMalformed, "token too long")
+	}
+	jws, err := jose.ParseSignedCompact(token, v.cfg.algs)
+	if err != nil {
+		if _, ok := errors.AsType[*jose.ErrUnexpectedSignatureAlgorithm](err); ok {
+			return nil, tokenError(ErrAlgorithm, "signing algorithm not allowed")
+		}
+		return nil, tokenError(ErrMalformed, "malformed token")
+	}
+	h := jws.Signatures[0].Protected
+	if _, ok := h.ExtraHeaders["crit"]; ok {
+		// No access token needs one; refusing them spares us b64:false.
+		return nil, tokenError(ErrMalformed, "unsupported crit header")
+	}
+	if !v.cfg.anyType && !isAccessTokenType(h.ExtraHeaders[jose.HeaderType]) {
+		return nil, tokenError(ErrType, "token type is not at+jwt")
+	}
+	payload, err := v.verifySignature(ctx, jws, h.KeyID, jose.SignatureAlgorithm(h.Algorithm))
+	if err != nil {
+		return nil, err
+	}
+	c, err := parseClaims(payload)
+	if err != nil {
+		return nil, tokenError(ErrMalformed, "malformed claims")
+	}
+	if err := v.check(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// verifySignature checks the signature with the key named by kid, or
+// without kid with each key that allows alg, and returns the payload.
+func (v *Validator) verifySignature(ctx context.Context, jws *jose.JSONWebSignature, kid string, alg jose.SignatureAlgorithm) ([]byte, error) {
+	if kid == "" {
+		keys := v.keys.Load().candidates(alg)
+		if len(keys) == 0 {
+			return nil, tokenError(ErrUnknownKey, "signing key unknown")
+		}
+		for _, k := range keys {
+			if payload, err := jws.Verify(k.pub); err == nil {
+				return payload, nil
+			}
+		}
+		return nil, tokenError(ErrSignature, "signature invalid")
+	}
+	k, err := v.keyFor(ctx, kid, alg)
+	if err != nil {
+		return nil, tokenError(err, "signing key unknown")
+	}
+	payload, err := jws.Verify(k.pub)
+	if err != nil {
+		return nil, tokenError(ErrSignature, "signature invalid")
+	}
+	return payload, nil
+}
+
+// isAccessTokenType accepts "at+jwt" and "application/at+jwt", in any case
+// (RFC 9068 §2.1, RFC 7515 §4.1.9).
+func isAccessTokenType(typ any) bool {
+	s, ok := typ.(string)
+	if !ok {
+		return false
+	}
+	if len(s) > len("application/") && strings.EqualFold(s[:len("application/")], "application/") {
+		s = s[len("application/"):]
+	}
+	return strings.EqualFold(s, "at+jwt")
+}
+
+// check applies the claim rules of RFC 9068 §4 to a verified token.
+func (v *Validator) check(c *Claims) error {
+	if c.Issuer != v.issuer {
+		return tokenError(ErrIssuer, "issuer mismatch")
+	}
+	if !slices.Contains(c.Audience, v.audience) {
+		return tokenError(ErrAudience, "audience mismatch")
+	}
+	now := v.cfg.now()
+	if c.Expiry.IsZero() || !now.Before(c.Expiry.Add(v.cfg.leeway)) {
+		return tokenError(ErrExpired, "token expired")
+	}
+	if !c.NotBefore.IsZero() && now.Add(v.cfg.leeway).Before(c.NotBefore) {
+		return tokenError(ErrNotYetValid, "token not yet valid")
+	}
+	return nil
+}
+
+// parseClaims decodes a payload once into Raw and takes the registered
+// claims from it; a registered claim of the wrong JSON type is an error.
+func parseClaims(payload []byte) (*Claims, error) {
+	c := &Claims{}
+	if err := json.Unmarshal(payload, &c.Raw); err != nil {
+		return nil, err
+	}
+	if c.Raw == nil {
+		return nil, errors.New("payload is not an object")
+	}
+	var err error
+	str := func(name string) string {
+		x, ok := c.Raw[name]
+		if !ok {
+			return ""
+		}
+		s, ok := x.(string)
+		if !ok {
+			err = errors.New(name + " is not a string")
+		}
+		return s
+	}
+	date := func(name string) time.Time {
+		x, ok := c.Raw[name]
+		if !ok {
+			return time.Time{}
+		}
+		f, ok := x.(float64)
+		if !ok || math.IsNaN(f) || f < 0 || f > 1<<40 {
+			err = errors.New(name + " is not a date")
+			return time.Time{}
+		}
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9))
+	}
+	c.Issuer = str("iss")
+	c.Subject = str("sub")
+	c.ClientID = str("client_id")
+	c.OrganizationID = str("organization_id")
+	c.JTI = str("jti")
+	c.Expiry = date("exp")
+	c.IssuedAt = date("iat")
+	c.NotBefore = date("nbf")
+	switch a := c.Raw["aud"].(type) {
+	case nil:
+	case string:
+		c.Audience = []string{a}
+	case []any:
+		c.Audience = make([]string, 0, len(a))
+		for _, x := range a {
+			s, ok := x.(string)
+			if !ok {
+				return nil, errors.New("aud holds a non-string")
+			}
+			c.Audience = append(c.Audience, s)
+		}
+	default:
+		return nil, errors.New("aud is neither a string nor a list")
+	}
+	if s := str("scope"); s != "" {
+		c.Scopes = strings.Fields(s)
+	}
+	return c, err
+}
