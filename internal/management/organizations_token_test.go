@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apptest"
+	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
 // orgTokenResponse asks the token endpoint with client_secret_basic and
@@ -200,4 +201,46 @@ func TestOrganizationTokens(t *testing.T) {
 		e.Must(204, "DELETE", "/api/organizations/"+f.org, nil, nil)
 		denied("organization deleted", url.Values{"organization_id": {f.org}})
 	})
+}
+
+// TestIntrospectOrganizationTokens: introspection re-checks the grant
+// behind organization tokens: membership and the organization role's
+// scopes, for organization tokens and organization-scoped resource tokens.
+func TestIntrospectOrganizationTokens(t *testing.T) {
+	e := apptest.New(t, storetest.SQLite(t))
+	f := newOrgFixture(t, e)
+	token := func(form url.Values) string {
+		t.Helper()
+		_, _, body := orgTokenResponse(t, e, f.app, f.secret, form)
+		tok, _ := body["access_token"].(string)
+		if tok == "" {
+			t.Fatalf("no token: %v", body)
+		}
+		return tok
+	}
+	introspect := func(tok string) bool {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.URL+"/oidc/token/introspection", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(url.QueryEscape(f.app), url.QueryEscape(f.secret))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct{ Active bool }
+		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&body) != nil {
+			t.Fatalf("introspection: %d", resp.StatusCode)
+		}
+		return body.Active
+	}
+	orgTok := token(url.Values{"organization_id": {f.org}, "scope": {"a"}})
+	resTok := token(url.Values{"organization_id": {f.org}, "resource": {"https://org.api"}, "scope": {"read"}})
+	if !introspect(orgTok) || !introspect(resTok) {
+		t.Fatal("fresh organization tokens are inactive")
+	}
+	e.Must(204, "DELETE", "/api/organizations/"+f.org+"/applications/"+f.app, nil, nil)
+	if introspect(orgTok) || introspect(resTok) {
+		t.Fatal("organization tokens stay active after the app left the organization")
+	}
 }

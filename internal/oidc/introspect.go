@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,9 +30,6 @@ type Denylist interface {
 // verifyAlgs are the algorithms Gatehouse's keys sign with; nothing else is
 // accepted (never "none", never HMAC).
 var verifyAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.ES512, jose.EdDSA, jose.RS256}
-
-// organizationAudience prefixes the audience of organization tokens.
-const organizationAudience = "urn:logto:organization:"
 
 // accessToken is a verified access token of this server.
 type accessToken struct {
@@ -92,38 +90,6 @@ func (h *handler) verifyToken(raw string) (t accessToken, ok bool) {
 	return t, true
 }
 
-// authClient authenticates the client of an introspection or revocation
-// request as the token endpoint does (spec §2.3): the same parameters,
-// checks, texts and order, then the client-based CORS check.
-func (h *handler) authClient(r *http.Request, path string, p *tokenParams, nowMs int64) (*grant.Client, *Error) {
-	if e := readParams(r, path, p); e != nil {
-		return nil, e
-	}
-	cred, e := clientCredentials(r.Header.Get("Authorization"), p)
-	if e != nil {
-		return nil, e
-	}
-	ctx := r.Context()
-	client, err := h.grants.Client(ctx, h.tenant, cred.id)
-	if errors.Is(err, grant.ErrUnknownClient) {
-		return nil, &Error{http.StatusBadRequest, ErrInvalidClient, "invalid client " + cred.id}
-	}
-	if err != nil {
-		return nil, h.internal(ctx, "load client", err)
-	}
-	if cred.assertion || cred.secret == "" {
-		return nil, errAuthFailed
-	}
-	var x exchange
-	if e := h.checkSecret(client, cred.secret, &x, nowMs); e != nil {
-		return nil, e
-	}
-	if e := h.checkOrigin(r, client); e != nil {
-		return nil, e
-	}
-	return client, nil
-}
-
 // tokenParam returns the token parameter (RFC 7662 §2.1, RFC 7009 §2.1).
 // token_type_hint is accepted and ignored: every token this server issues
 // is an access token, and RFC 7662 §2.1 requires looking beyond the hint.
@@ -168,13 +134,14 @@ type introspection struct {
 // tokens; docs/compatibility.md describes what "active" means.
 func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
 	now := h.now()
-	var p tokenParams
-	client, e := h.authClient(r, "/token/introspection", &p, now.UnixMilli())
+	var x exchange
+	p := &x.params
+	client, e := h.authClient(r, "/token/introspection", &x, now.UnixMilli())
 	if e != nil {
 		h.writeClientError(w, r, e)
 		return
 	}
-	raw, e := tokenParam(&p)
+	raw, e := tokenParam(p)
 	if e != nil {
 		writeError(w, r, e)
 		return
@@ -239,20 +206,38 @@ func (h *handler) active(ctx context.Context, t *accessToken, now time.Time) (bo
 	if err != nil {
 		return false, h.internal(ctx, "load client", err)
 	}
-	if strings.HasPrefix(t.aud, organizationAudience) {
+	// The grant behind the token must still stand: for an organization
+	// token, membership and the organization scopes; for a resource token,
+	// the resource and the scopes granted for it (through the app's roles,
+	// or its organization roles when the token names an organization).
+	var granted map[string]struct{}
+	has := func(s string) bool { _, ok := granted[s]; return ok }
+	if orgID, ok := strings.CutPrefix(t.aud, OrganizationURNPrefix); ok {
+		org := app.Organizations[orgID]
+		if org == nil {
+			return false, nil
+		}
+		has = func(s string) bool { return slices.Contains(org.Scopes, s) }
+	} else {
+		if _, ok, err := h.grants.Resource(ctx, h.tenant, t.aud); err != nil {
+			return false, h.internal(ctx, "load resource", err)
+		} else if !ok {
+			return false, nil
+		}
+		granted = app.Scopes[t.aud]
+		if t.orgID != "" {
+			org := app.Organizations[t.orgID]
+			if org == nil {
+				return false, nil
+			}
+			granted = org.Resources[t.aud]
+		}
+	}
+	if t.scope == nil {
 		return true, nil
 	}
-	if _, ok, err := h.grants.Resource(ctx, h.tenant, t.aud); err != nil {
-		return false, h.internal(ctx, "load resource", err)
-	} else if !ok {
-		return false, nil
-	}
-	if t.orgID != "" || t.scope == nil {
-		return true, nil
-	}
-	granted := app.Scopes[t.aud]
 	for _, s := range strings.Fields(*t.scope) {
-		if _, ok := granted[s]; !ok {
+		if !has(s) {
 			return false, nil
 		}
 	}

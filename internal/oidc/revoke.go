@@ -18,13 +18,14 @@ var errNotOwner = badRequest("client is not authorized to revoke the presented t
 // another client is refused (RFC 7009 §2.1).
 func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 	now := h.now()
-	var p tokenParams
-	client, e := h.authClient(r, "/token/revocation", &p, now.UnixMilli())
+	var x exchange
+	p := &x.params
+	client, e := h.authClient(r, "/token/revocation", &x, now.UnixMilli())
 	if e != nil {
 		h.writeClientError(w, r, e)
 		return
 	}
-	raw, e := tokenParam(&p)
+	raw, e := tokenParam(p)
 	if e != nil {
 		writeError(w, r, e)
 		return

@@ -79,31 +79,11 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 // exchange runs the checks of spec §2.3–§2.6 in their order and mints the token.
 func (h *handler) exchange(r *http.Request, x *exchange, nowSec int64) (*issued, *Error) {
 	p := &x.params
-	if e := readParams(r, "/token", p); e != nil {
-		return nil, e
-	}
-	cred, e := clientCredentials(r.Header.Get("Authorization"), p)
+	client, e := h.authClient(r, "/token", x, nowSec*1000)
 	if e != nil {
 		return nil, e
 	}
 	ctx := r.Context()
-	client, err := h.grants.Client(ctx, h.tenant, cred.id)
-	if errors.Is(err, grant.ErrUnknownClient) {
-		return nil, &Error{http.StatusBadRequest, ErrInvalidClient, "invalid client " + cred.id}
-	}
-	if err != nil {
-		return nil, h.internal(ctx, "load client", err)
-	}
-	x.client = client
-	if cred.assertion || cred.secret == "" {
-		return nil, errAuthFailed
-	}
-	if e := h.checkSecret(client, cred.secret, x, nowSec*1000); e != nil {
-		return nil, e
-	}
-	if e := h.checkOrigin(r, client); e != nil {
-		return nil, e
-	}
 
 	if p.grantType.n > 1 {
 		return nil, duplicateError("grant_type")
@@ -152,6 +132,40 @@ func (h *handler) exchange(r *http.Request, x *exchange, nowSec int64) (*issued,
 		t.claims.OrganizationID = p.organizationID.val
 	}
 	return t, nil
+}
+
+// authClient reads the body and authenticates the client, with the checks
+// of spec §2.3 in their order: the token endpoint's first steps, shared by
+// introspection and revocation. It records the client and the name of the
+// secret used in x, for the audit entry, as soon as they are known.
+func (h *handler) authClient(r *http.Request, path string, x *exchange, nowMs int64) (*grant.Client, *Error) {
+	p := &x.params
+	if e := readParams(r, path, p); e != nil {
+		return nil, e
+	}
+	cred, e := clientCredentials(r.Header.Get("Authorization"), p)
+	if e != nil {
+		return nil, e
+	}
+	ctx := r.Context()
+	client, err := h.grants.Client(ctx, h.tenant, cred.id)
+	if errors.Is(err, grant.ErrUnknownClient) {
+		return nil, &Error{http.StatusBadRequest, ErrInvalidClient, "invalid client " + cred.id}
+	}
+	if err != nil {
+		return nil, h.internal(ctx, "load client", err)
+	}
+	x.client = client
+	if cred.assertion || cred.secret == "" {
+		return nil, errAuthFailed
+	}
+	if e := h.checkSecret(client, cred.secret, x, nowMs); e != nil {
+		return nil, e
+	}
+	if e := h.checkOrigin(r, client); e != nil {
+		return nil, e
+	}
+	return client, nil
 }
 
 // checkSecret compares the presented secret's digest with every secret of
