@@ -264,7 +264,13 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, nil, err)
 		return
 	}
+	select {
+	case c.hashing <- struct{}{}:
+	case <-r.Context().Done():
+		return
+	}
 	ok, verr := verifyPassword(truncate(pw, maxPasswordLength), hash)
+	<-c.hashing
 	if verr != nil {
 		c.log.ErrorContext(r.Context(), "console: stored password hash", "username", name, "err", verr)
 	}

@@ -61,6 +61,9 @@ type console struct {
 	static  http.Handler
 	limiter *limiter
 	dummy   string // a hash to verify against for unknown usernames
+	// hashing bounds concurrent argon2id runs: each takes 19 MiB, so a
+	// burst of sign-ins must queue rather than grow the heap.
+	hashing chan struct{}
 	mux     *http.ServeMux
 }
 
@@ -90,7 +93,7 @@ func Handler(ctx context.Context, cfg Config) (http.Handler, error) {
 	c := &console{
 		cfg: cfg, svc: cfg.Service, st: cfg.Store, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 		base: strings.TrimSuffix(u.Path, "/") + "/console", secure: u.Scheme == "https",
-		limiter: newLimiter(cfg.Now), mux: http.NewServeMux(),
+		limiter: newLimiter(cfg.Now), mux: http.NewServeMux(), hashing: make(chan struct{}, 2),
 	}
 	if c.pages, err = parsePages(c.funcs()); err != nil {
 		return nil, err
