@@ -134,13 +134,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // milliseconds under load, and the collections show in tail latency (p99
 // at a fixed 5,000 requests/s: 7.9 ms with GOGC=100, 4.4 ms with 400). The
 // soft memory limit makes the collector work harder before the heap could
-// push the process past its memory budget.
+// push the process past its 60 MiB budget: measured under full load, 24 MiB
+// costs a quarter of the throughput in collections, 32 MiB brushes the
+// budget, 28 MiB keeps the process near 53 MiB at full speed.
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(32 << 20)
+		debug.SetMemoryLimit(28 << 20)
 	}
 }
 

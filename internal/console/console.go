@@ -60,7 +60,7 @@ type console struct {
 	pages   map[string]*pageTemplate
 	static  http.Handler
 	limiter *limiter
-	dummy   string // a hash to verify against for unknown usernames
+	dummy   string // a hash to verify against for unknown usernames (unknownAdminHash)
 	// hashing bounds concurrent argon2id runs: each takes 19 MiB, so a
 	// burst of sign-ins must queue rather than grow the heap.
 	hashing chan struct{}
@@ -103,9 +103,7 @@ func Handler(ctx context.Context, cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	c.static = http.StripPrefix("/console/static/", http.FileServerFS(sub))
-	if c.dummy, err = hashPassword(c.rand, "gatehouse: no such administrator"); err != nil {
-		return nil, err
-	}
+	c.dummy = unknownAdminHash
 	if err := c.bootstrap(ctx); err != nil {
 		return nil, err
 	}

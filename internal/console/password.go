@@ -23,6 +23,13 @@ const (
 	argonSaltLen = 16
 )
 
+// unknownAdminHash is verified against when a sign-in names no
+// administrator, so that the answer costs the same work either way. It is
+// a fixed hash (of a password nobody uses) with hashPassword's parameters:
+// computing one at every start would cost a start 19 MiB and tens of
+// milliseconds. TestUnknownAdminHash holds its parameters to hashPassword's.
+const unknownAdminHash = "$argon2id$v=19$m=19456,t=2,p=1$E+H9x2UKGnAti2s/bGkrkA$HeMv8EeQuFuyUYroHZjDZnKdRlfaLqBQs/zQfbddjsE"
+
 // hashPassword returns password's argon2id hash as a PHC string
 // ($argon2id$v=19$m=…,t=…,p=…$salt$hash), with a random salt from rnd.
 func hashPassword(rnd io.Reader, password string) (string, error) {

@@ -107,3 +107,19 @@ func BenchmarkVerifyPassword(b *testing.B) {
 		verifyPassword("s3cret passphrase", h)
 	}
 }
+
+// TestUnknownAdminHash: the fixed hash checked for unknown usernames has the
+// parameters of hashPassword's hashes, so it costs the same to verify.
+func TestUnknownAdminHash(t *testing.T) {
+	h, err := hashPassword(rand.Reader, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := func(s string) string { return s[:strings.LastIndex(s[:strings.LastIndex(s, "$")], "$")] }
+	if params(unknownAdminHash) != params(h) {
+		t.Fatalf("parameters differ: %s vs %s", params(unknownAdminHash), params(h))
+	}
+	if ok, err := verifyPassword("x", unknownAdminHash); err != nil || ok {
+		t.Fatalf("verify: %v %v", ok, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 
 	// kin-openapi parses the document (YAML, with $refs) into a typed model
 	// we can set servers on and render as JSON, and its validator checks
@@ -19,10 +20,13 @@ import (
 
 // openAPIRoutes registers the anonymous routes serving the Management
 // API's OpenAPI document as JSON (spec §4.13), with servers set to the
-// public endpoint. The document is parsed once, here.
+// public endpoint. The document is parsed once, at the first request
+// rather than at start: it takes tens of milliseconds and a few MiB that a
+// server which never serves it should not pay.
 func (a *api) openAPIRoutes() {
-	body, err := openAPIJSON(a.endpoint)
+	render := sync.OnceValues(func() ([]byte, error) { return openAPIJSON(a.endpoint) })
 	serve := func(w http.ResponseWriter, r *http.Request) error {
+		body, err := render()
 		if err != nil {
 			return err // a document that does not load is a build bug: 500, logged
 		}
