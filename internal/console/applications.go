@@ -119,7 +119,7 @@ type appDetailPage struct {
 	Available  []rbac.Role // M2M roles it does not hold
 	Grants     []grantSummary
 	URLs       endpointURLs
-	Curl       string
+	Curl       commandLine
 	CustomData string
 	Now        int64
 }
@@ -167,7 +167,7 @@ func (c *console) appDetail(r *http.Request, id string) (*appDetailPage, error) 
 		}
 	}
 	p.CustomData = prettyJSON(app.CustomData)
-	p.Curl = c.curl(app.ID, p.AppSecret, p.Grants)
+	p.Curl = c.curl(app.ID, p.AppSecret, p.Grants, p.Reveal)
 	return p, nil
 }
 
@@ -212,13 +212,27 @@ func contains(list []string, v string) bool {
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
+// commandLine is a command as the page shows it (with the secret masked
+// unless revealed) and as its Copy button copies it (ready to run).
+type commandLine struct{ Shown, Full string }
+
 // curl is a ready-to-run token request for the application: for the first
-// resource its roles grant, with every scope granted there.
-func (c *console) curl(appID string, sec *management.SecretView, grants []grantSummary) string {
-	secretValue := "<app secret>"
-	if sec != nil {
-		secretValue = sec.Value
+// resource its roles grant, with every scope granted there. The shown form
+// masks the secret unless reveal, like the App Secret field: the page must
+// not show a secret in plain text to whoever looks at the screen.
+func (c *console) curl(appID string, sec *management.SecretView, grants []grantSummary, reveal bool) commandLine {
+	if sec == nil {
+		cmd := c.curlWith(appID, "<app secret>", grants)
+		return commandLine{Shown: cmd, Full: cmd}
 	}
+	full := c.curlWith(appID, sec.Value, grants)
+	if reveal {
+		return commandLine{Shown: full, Full: full}
+	}
+	return commandLine{Shown: c.curlWith(appID, strings.Repeat("•", 12), grants), Full: full}
+}
+
+func (c *console) curlWith(appID, secretValue string, grants []grantSummary) string {
 	resource, scope := "https://your-api.example.com", ""
 	if len(grants) > 0 {
 		resource, scope = grants[0].Resource.Indicator, strings.Join(grants[0].Scopes, " ")

@@ -22,8 +22,8 @@ type startPage struct {
 	App            *rbac.Application // the application the examples use
 	AppSecret      *management.SecretView
 	Grants         []grantSummary
-	Curl           string
-	ManagementCurl string
+	Curl           commandLine
+	ManagementCurl commandLine
 	SDK            string
 }
 
@@ -73,12 +73,12 @@ func (c *console) getStarted(w http.ResponseWriter, r *http.Request, s *session)
 		if p.Grants, err = c.grants(r, appRoles); err != nil {
 			return err
 		}
-		p.Curl = c.curl(p.App.ID, p.AppSecret, p.Grants)
+		p.Curl = c.curl(p.App.ID, p.AppSecret, p.Grants, false)
 		secretValue := "<app secret>"
 		if p.AppSecret != nil {
 			secretValue = p.AppSecret.Value
 		}
-		p.ManagementCurl = c.curl(p.App.ID, p.AppSecret, []grantSummary{{Resource: rbac.Resource{Indicator: c.cfg.Indicator}, Scopes: []string{management.ManagementScopeName}}})
+		p.ManagementCurl = c.curl(p.App.ID, p.AppSecret, []grantSummary{{Resource: rbac.Resource{Indicator: c.cfg.Indicator}, Scopes: []string{management.ManagementScopeName}}}, false)
 		p.SDK = fmt.Sprintf(`import { createManagementApi } from '@logto/api/management';
 
 const { apiClient, clientCredentials } = createManagementApi('default', {
