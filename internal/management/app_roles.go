@@ -54,16 +54,7 @@ func (s *Service) AddAppRoles(ctx context.Context, appID string, roleIDs []strin
 		if err != nil {
 			return err
 		}
-		seen := make(map[string]bool, len(have)+len(roleIDs))
-		for _, id := range have {
-			seen[id] = true
-		}
-		for _, id := range roleIDs {
-			if !seen[id] {
-				seen[id] = true
-				added = append(added, id)
-			}
-		}
+		added = dedupe(roleIDs, have...)
 		// As Logto: the type of every known role first, then existence.
 		var missing string
 		for _, id := range added {

@@ -141,10 +141,14 @@ func wrapService(op string, err error) error {
 	return fmt.Errorf("management: %s: %w", op, err)
 }
 
-// dedupe returns ids without repeats, in their first order.
-func dedupe(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := ids[:0:0]
+// dedupe returns ids without repeats, in their first order, leaving out
+// those in skip (the links that already exist; nil: none).
+func dedupe(ids []string, skip ...string) []string {
+	seen := make(map[string]bool, len(ids)+len(skip))
+	for _, id := range skip {
+		seen[id] = true
+	}
+	out := make([]string, 0, len(ids))
 	for _, id := range ids {
 		if !seen[id] {
 			seen[id] = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -37,34 +38,6 @@ func (s *Service) linkUserRole(ctx context.Context, q *store.Queries, userID, ro
 	return q.InsertUserRole(ctx, s.cfg.Tenant, linkID, userID, roleID)
 }
 
-// userDedupe returns ids without repeats, in their first order, leaving out
-// those in skip.
-func userDedupe(ids []string, skip map[string]bool) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, id := range ids {
-		if seen[id] || skip[id] {
-			continue
-		}
-		seen[id] = true
-		out = append(out, id)
-	}
-	return out
-}
-
-// userHeldRoles loads the ids of the roles user userID holds.
-func (s *Service) userHeldRoles(ctx context.Context, q *store.Queries, userID string) (map[string]bool, error) {
-	ids, err := q.ListUserRoleIDs(ctx, s.cfg.Tenant, userID)
-	if err != nil {
-		return nil, err
-	}
-	held := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		held[id] = true
-	}
-	return held, nil
-}
-
 // ListUserRoles returns the User roles of user userID that search selects
 // (by name), paginated, and their number. 404 if there is no such user.
 func (s *Service) ListUserRoles(ctx context.Context, userID string, search store.Search, limit, offset int) ([]rbac.Role, int64, error) {
@@ -87,11 +60,11 @@ func (s *Service) AddUserRoles(ctx context.Context, userID string, roleIDs []str
 		if _, err := q.GetUser(ctx, s.cfg.Tenant, userID); err != nil {
 			return userNotFound(userID, err)
 		}
-		held, err := s.userHeldRoles(ctx, q, userID)
+		held, err := q.ListUserRoleIDs(ctx, s.cfg.Tenant, userID)
 		if err != nil {
 			return err
 		}
-		add := userDedupe(roleIDs, held)
+		add := dedupe(roleIDs, held...)
 		missing := ""
 		for _, id := range add {
 			r, err := q.GetRole(ctx, s.cfg.Tenant, id)
@@ -129,22 +102,18 @@ func (s *Service) ReplaceUserRoles(ctx context.Context, userID string, roleIDs [
 		if _, err := q.GetUser(ctx, s.cfg.Tenant, userID); err != nil {
 			return userNotFound(userID, err)
 		}
-		held, err := s.userHeldRoles(ctx, q, userID)
+		held, err := q.ListUserRoleIDs(ctx, s.cfg.Tenant, userID)
 		if err != nil {
 			return err
 		}
-		add := userDedupe(roleIDs, held)
+		add := dedupe(roleIDs, held...)
 		for _, id := range add {
 			if _, err := q.GetRole(ctx, s.cfg.Tenant, id); err != nil {
 				return userRoleNotFound(id, err)
 			}
 		}
-		want := make(map[string]bool, len(roleIDs))
-		for _, id := range roleIDs {
-			want[id] = true
-		}
-		for id := range held {
-			if !want[id] {
+		for _, id := range held {
+			if !slices.Contains(roleIDs, id) {
 				if err := q.DeleteUserRole(ctx, s.cfg.Tenant, userID, id); err != nil {
 					return err
 				}
@@ -197,7 +166,7 @@ func (s *Service) AddRoleUsers(ctx context.Context, roleID string, userIDs []str
 			return errorf(http.StatusUnprocessableEntity, "role.user_exists",
 				"The user id %s is already been added to this role", holder)
 		}
-		add := userDedupe(userIDs, nil)
+		add := dedupe(userIDs)
 		for _, id := range add {
 			if _, err := q.GetUser(ctx, s.cfg.Tenant, id); err != nil {
 				return userNotFound(id, err)
