@@ -27,21 +27,13 @@ func (r *runner) appsList(args []string) int {
 	if code >= 0 {
 		return code
 	}
-	apps := []client.Application{}
-	for a, err := range m.AllApplications(r.ctx, client.ListApplicationsParams{}) {
-		if err != nil {
-			return r.fail(err)
-		}
-		apps = append(apps, a)
+	apps, err := collect(m.AllApplications(r.ctx, client.ListApplicationsParams{}))
+	if err != nil {
+		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(apps)
-	}
-	rows := make([][]string, 0, len(apps))
-	for _, a := range apps {
-		rows = append(rows, []string{a.ID, a.Name, a.Type, date(a.CreatedAt), a.Description})
-	}
-	return r.table([]string{"ID", "NAME", "TYPE", "CREATED", "DESCRIPTION"}, rows)
+	return output(r, apps, []string{"ID", "NAME", "TYPE", "CREATED", "DESCRIPTION"}, func(a client.Application) []string {
+		return []string{a.ID, a.Name, a.Type, date(a.CreatedAt), a.Description}
+	})
 }
 
 func (r *runner) appsCreate(args []string) int {

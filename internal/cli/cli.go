@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"os"
 	"strings"
@@ -261,3 +262,27 @@ func date(ms int64) string {
 
 // errorsIsNotFound reports whether err is client.ErrNotFound.
 func errorsIsNotFound(err error) bool { return errors.Is(err, client.ErrNotFound) }
+
+// collect gathers every item of a paginated list.
+func collect[T any](all iter.Seq2[T, error]) ([]T, error) {
+	out := []T{}
+	for x, err := range all {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// output prints items as JSON (--json) or as a table of row(item).
+func output[T any](r *runner, items []T, header []string, row func(T) []string) int {
+	if r.json {
+		return r.printJSON(items)
+	}
+	rows := make([][]string, 0, len(items))
+	for _, x := range items {
+		rows = append(rows, row(x))
+	}
+	return r.table(header, rows)
+}

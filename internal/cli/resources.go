@@ -117,12 +117,9 @@ func (r *runner) scopesList(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	scopes := []client.Scope{}
-	for s, err := range m.AllResourceScopes(r.ctx, res.ID, client.ListOptions{}) {
-		if err != nil {
-			return r.fail(err)
-		}
-		scopes = append(scopes, s)
+	scopes, err := collect(m.AllResourceScopes(r.ctx, res.ID, client.ListOptions{}))
+	if err != nil {
+		return r.fail(err)
 	}
 	return r.scopesOut(scopes)
 }
@@ -158,12 +155,7 @@ func (r *runner) scopesCreate(args []string) int {
 }
 
 func (r *runner) scopesOut(scopes []client.Scope) int {
-	if r.json {
-		return r.printJSON(scopes)
-	}
-	rows := make([][]string, 0, len(scopes))
-	for _, s := range scopes {
-		rows = append(rows, []string{s.ID, s.Name, s.Description})
-	}
-	return r.table([]string{"ID", "NAME", "DESCRIPTION"}, rows)
+	return output(r, scopes, []string{"ID", "NAME", "DESCRIPTION"}, func(s client.Scope) []string {
+		return []string{s.ID, s.Name, s.Description}
+	})
 }

@@ -29,21 +29,13 @@ func (r *runner) rolesList(args []string) int {
 	if code >= 0 {
 		return code
 	}
-	roles := []client.Role{}
-	for x, err := range m.AllRoles(r.ctx, client.ListRolesParams{}) {
-		if err != nil {
-			return r.fail(err)
-		}
-		roles = append(roles, x)
+	roles, err := collect(m.AllRoles(r.ctx, client.ListRolesParams{}))
+	if err != nil {
+		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(roles)
-	}
-	rows := make([][]string, 0, len(roles))
-	for _, x := range roles {
-		rows = append(rows, []string{x.ID, x.Name, x.Type, strconv.Itoa(x.ApplicationsCount), x.Description})
-	}
-	return r.table([]string{"ID", "NAME", "TYPE", "APPS", "DESCRIPTION"}, rows)
+	return output(r, roles, []string{"ID", "NAME", "TYPE", "APPS", "DESCRIPTION"}, func(x client.Role) []string {
+		return []string{x.ID, x.Name, x.Type, strconv.Itoa(x.ApplicationsCount), x.Description}
+	})
 }
 
 func (r *runner) rolesCreate(args []string) int {
