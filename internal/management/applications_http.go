@@ -79,10 +79,8 @@ func (a *api) listApplications(w http.ResponseWriter, r *http.Request) error {
 	if err := g.Err(); err != nil {
 		return err
 	}
-	f.ExcludeRoleID = q.Get("excludeRoleId")
-	// Organizations do not exist yet: excludeOrganizationId excludes
-	// nothing, but it still may not come with excludeRoleId.
-	if f.ExcludeRoleID != "" && q.Get("excludeOrganizationId") != "" {
+	f.ExcludeRoleID, f.ExcludeOrganizationID = q.Get("excludeRoleId"), q.Get("excludeOrganizationId")
+	if f.ExcludeRoleID != "" && f.ExcludeOrganizationID != "" {
 		return invalidInput("Parameter `excludeRoleId` and `excludeOrganizationId` cannot be used at the same time.")
 	}
 	if f.Search, err = parseSearch(q, applicationSearchFields); err != nil {

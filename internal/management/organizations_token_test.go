@@ -244,3 +244,27 @@ func TestIntrospectOrganizationTokens(t *testing.T) {
 		t.Fatal("organization tokens stay active after the app left the organization")
 	}
 }
+
+// TestListApplicationsExcludingOrganization: excludeOrganizationId drops
+// the organization's members from GET /api/applications.
+func TestListApplicationsExcludingOrganization(t *testing.T) {
+	e := apptest.New(t, storetest.SQLite(t))
+	f := newOrgFixture(t, e)
+	listed := func(org string) bool {
+		t.Helper()
+		var apps []struct{ ID string }
+		e.Must(200, "GET", "/api/applications?excludeOrganizationId="+org, nil, &apps)
+		for _, a := range apps {
+			if a.ID == f.app {
+				return true
+			}
+		}
+		return false
+	}
+	if listed(f.org) {
+		t.Fatal("a member of the excluded organization is listed")
+	}
+	if !listed(f.other) {
+		t.Fatal("an app outside the excluded organization is missing")
+	}
+}

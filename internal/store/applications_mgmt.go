@@ -26,6 +26,8 @@ var appRoleSearchColumns = map[string]string{"id": "r.id", "name": "r.name", "de
 type AppFilter struct {
 	Types         []rbac.AppType // any of these types
 	ExcludeRoleID string         // drop applications holding this role
+	// ExcludeOrganizationID drops the members of this organization.
+	ExcludeOrganizationID string
 	IsThirdParty  *bool
 	Search        Search
 	Limit, Offset int // Limit 0: no limit
@@ -49,6 +51,11 @@ func (q *Queries) appWhere(f AppFilter, args *[]any) (string, error) {
 	if f.ExcludeRoleID != "" {
 		conds = append(conds, `NOT EXISTS (SELECT 1 FROM applications_roles ar
   WHERE ar.tenant_id = a.tenant_id AND ar.application_id = a.id AND ar.role_id = `+param(f.ExcludeRoleID)+`)`)
+	}
+	if f.ExcludeOrganizationID != "" {
+		// Walks the membership primary key (tenant, organization, application).
+		conds = append(conds, `NOT EXISTS (SELECT 1 FROM organization_application_relations oa
+  WHERE oa.tenant_id = a.tenant_id AND oa.organization_id = `+param(f.ExcludeOrganizationID)+` AND oa.application_id = a.id)`)
 	}
 	if f.IsThirdParty != nil {
 		conds = append(conds, "a.is_third_party = "+param(*f.IsThirdParty))
