@@ -28,9 +28,9 @@ type AppFilter struct {
 	ExcludeRoleID string         // drop applications holding this role
 	// ExcludeOrganizationID drops the members of this organization.
 	ExcludeOrganizationID string
-	IsThirdParty  *bool
-	Search        Search
-	Limit, Offset int // Limit 0: no limit
+	IsThirdParty          *bool
+	Search                Search
+	Limit, Offset         int // Limit 0: no limit
 }
 
 // appWhere returns the WHERE clause of f, appending its arguments to args
