@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,7 @@ func (r *runner) resourcesList(args []string) int {
 		for _, s := range x.Scopes {
 			names = append(names, s.Name)
 		}
+		slices.Sort(names) // a stable column; the API gives scopes in no defined order
 		def := ""
 		if x.IsDefault {
 			def = "yes"
