@@ -47,7 +47,8 @@ type Server struct {
 	audit     *audit.Writer
 	handler   http.Handler
 	bootstrap *Bootstrap
-	stop      context.CancelFunc // ends background work (the change listener)
+	stop      context.CancelFunc // ends background work (the change listener, retention)
+	now       func() time.Time
 	listening sync.WaitGroup
 }
 
@@ -78,7 +79,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Server, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: opts.Logger, store: st}
+	s := &Server{cfg: cfg, log: opts.Logger, store: st, now: opts.Now}
 	if err := s.init(ctx, opts); err != nil {
 		s.Close(context.Background())
 		return nil, err
@@ -124,9 +125,12 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := s.ensureBootstrap(ctx, opts.Notice); err != nil {
 		return err
 	}
-	if err := s.listen(); err != nil {
+	bg, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	if err := s.listen(bg); err != nil {
 		return err
 	}
+	s.startRetention(bg)
 	// 8,192 entries are over a quarter second of requests at 30,000/s,
 	// while the writer drains every 512; a smaller buffer keeps memory low.
 	s.audit = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, Buffer: 8192, Logger: s.log})
@@ -236,9 +240,7 @@ func (s *Server) announceRevocation(ctx context.Context) {
 // listen follows the changes other instances announce (PostgreSQL only):
 // each one empties the grant cache and reloads the signing keys, so a write
 // through any instance holds on every instance from its next request.
-func (s *Server) listen() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stop = cancel
+func (s *Server) listen(ctx context.Context) error {
 	ready := make(chan struct{})
 	s.listening.Add(1)
 	go func() {

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -232,5 +234,55 @@ func TestRunConfigErrors(t *testing.T) {
 	}
 	if code := Run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &out, &errb); code != 2 {
 		t.Fatalf("unknown command: %d", code)
+	}
+}
+
+// TestAuditRetention: with GATEHOUSE_AUDIT_RETENTION set, entries older
+// than it are deleted (at start, then periodically), newer ones kept.
+func TestAuditRetention(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			dsn, dir := e.DSN(t), t.TempDir()
+			cfg := testConfig(t, dsn, dir)
+			srv, err := New(context.Background(), cfg, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			var entries []rbac.LogEntry
+			for i := range 12 {
+				age := time.Duration(i) * 24 * time.Hour // 0 to 11 days old
+				entries = append(entries, rbac.LogEntry{TenantID: rbac.DefaultTenant, ID: fmt.Sprintf("old%02d", i),
+					Key: rbac.LogKeyClientCredentials, CreatedAt: now.Add(-age).UnixMilli()})
+			}
+			if err := srv.store.InsertLogs(context.Background(), entries); err != nil {
+				t.Fatal(err)
+			}
+			srv.Close(context.Background())
+
+			cfg.AuditRetention = 7*24*time.Hour - time.Minute // keeps 0..6 days old
+			srv, err = New(context.Background(), cfg, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close(context.Background())
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				_, total, err := srv.store.ListLogs(context.Background(), rbac.LogFilter{TenantID: rbac.DefaultTenant})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if total == 7 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d entries left, want the 7 of the last week", total)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if n, err := srv.pruneAudit(context.Background()); err != nil || n != 0 {
+				t.Fatalf("second prune: %d %v", n, err)
+			}
+		})
 	}
 }

@@ -80,6 +80,9 @@ type Config struct {
 	// AuditFlushInterval is how long an audit entry may wait in memory
 	// before it is written.
 	AuditFlushInterval time.Duration
+	// AuditRetention is how long audit log entries are kept; 0 (unset)
+	// keeps them forever, as Logto does.
+	AuditRetention time.Duration
 	// CustomizerTimeout is the wall clock of one JWT customizer script
 	// run; the script is interrupted when it runs out.
 	CustomizerTimeout time.Duration
@@ -214,6 +217,7 @@ func Load(getenv func(string) string, args []string) (Config, error) {
 	c.ShutdownTimeout = l.duration("GATEHOUSE_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout)
 	c.AuditFlushInterval = l.duration("GATEHOUSE_AUDIT_FLUSH_INTERVAL", DefaultAuditFlushInterval)
 	c.CustomizerTimeout = l.duration("GATEHOUSE_CUSTOMIZER_TIMEOUT", DefaultCustomizerTimeout)
+	c.AuditRetention = l.duration("GATEHOUSE_AUDIT_RETENTION", 0)
 	c.DebugListen = getenv("GATEHOUSE_DEBUG_LISTEN")
 
 	l.masterKey(&c, given["master-key-file"], fv.masterKeyFile)

@@ -109,6 +109,7 @@ func TestLoadEnv(t *testing.T) {
 		{"shutdown timeout", env{"GATEHOUSE_SHUTDOWN_TIMEOUT": "1m30s"}, func(c *Config) { c.ShutdownTimeout = 90 * time.Second }},
 		{"audit flush interval", env{"GATEHOUSE_AUDIT_FLUSH_INTERVAL": "1s"}, func(c *Config) { c.AuditFlushInterval = time.Second }},
 		{"customizer timeout", env{"GATEHOUSE_CUSTOMIZER_TIMEOUT": "250ms"}, func(c *Config) { c.CustomizerTimeout = 250 * time.Millisecond }},
+		{"audit retention", env{"GATEHOUSE_AUDIT_RETENTION": "720h"}, func(c *Config) { c.AuditRetention = 720 * time.Hour }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

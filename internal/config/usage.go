@@ -35,6 +35,7 @@ func settings() []setting {
 		{"GATEHOUSE_LOG_LEVEL", "", DefaultLogLevel, "log level: debug, info, warn, error", false},
 		{"GATEHOUSE_SHUTDOWN_TIMEOUT", "", DefaultShutdownTimeout.String(), "graceful shutdown limit", false},
 		{"GATEHOUSE_AUDIT_FLUSH_INTERVAL", "", DefaultAuditFlushInterval.String(), "longest time an audit entry waits in memory", false},
+		{"GATEHOUSE_AUDIT_RETENTION", "", "", "how long audit log entries are kept, e.g. 720h; unset: forever", false},
 		{"GATEHOUSE_CUSTOMIZER_TIMEOUT", "", DefaultCustomizerTimeout.String(), "wall clock of one JWT customizer script run (at most 1m)", false},
 		{"GATEHOUSE_DEBUG_LISTEN", "", "", "address serving net/http/pprof (keep on loopback); unset: off", false},
 	}
