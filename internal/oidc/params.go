@@ -142,6 +142,11 @@ func readParams(r *http.Request, path string, p *tokenParams) *Error {
 	if strings.IndexByte(body, 0) >= 0 {
 		return badRequest("null bytes are not allowed in the request body")
 	}
+	if !utf8.ValidString(body) {
+		// As Node decodes a body: each invalid sequence becomes U+FFFD, so
+		// no parameter ever carries invalid UTF-8 on into the server.
+		body = strings.ToValidUTF8(body, "\uFFFD")
+	}
 	if isJSON {
 		parseJSON(body, p)
 	} else {
