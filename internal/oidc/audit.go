@@ -16,32 +16,11 @@ func cryptoRead(b []byte) (int, error) { return rand.Read(b) }
 // shape for ExchangeTokenBy.ClientCredentials (spec §2.13). The secret
 // itself is never written, only its name.
 func (h *handler) audit(r *http.Request, x *exchange, e *Error, nowMs int64) {
-	if h.auditor == nil {
+	entry, b, ok := h.auditStart(r, rbac.LogKeyClientCredentials, x, e, nowMs, 512)
+	if !ok {
 		return
-	}
-	id, err := secret.NewTimeID(nowMs, h.rand)
-	if err != nil {
-		h.log.ErrorContext(r.Context(), "audit: make id", "err", err)
-		return
-	}
-	result := rbac.ResultSuccess
-	if e != nil {
-		result = rbac.ResultError
 	}
 	p := &x.params
-	b := make([]byte, 0, 512)
-	b = append(b, `{"key":"`+rbac.LogKeyClientCredentials+`","result":"`...)
-	b = append(b, result...)
-	b = append(b, `","ip":`...)
-	b = appendJSONString(b, clientIP(r))
-	b = append(b, `,"userAgent":`...)
-	b = appendJSONString(b, r.UserAgent())
-	appID := ""
-	if x.client != nil {
-		appID = x.client.ID
-		b = append(b, `,"applicationId":`...)
-		b = appendJSONString(b, appID)
-	}
 	b = append(b, `,"params":{`...)
 	n := 0
 	field := func(name string, v param) {
@@ -98,7 +77,50 @@ func (h *handler) audit(r *http.Request, x *exchange, e *Error, nowMs int64) {
 			b = appendJSONString(b, strings.Join(x.scopes, " "))
 		}
 		b = append(b, `,"tokenTypes":["AccessToken"]`...)
-	} else {
+	}
+	h.auditEnd(entry, b, e)
+}
+
+// auditStart begins an audit entry of key for the request: the entry's
+// columns, and its payload opened with the fields every entry has
+// (Logto's key, result, ip, userAgent, applicationId). ok is false when
+// there is no audit log or no id could be made.
+func (h *handler) auditStart(r *http.Request, key string, x *exchange, e *Error, nowMs int64, size int) (entry rbac.LogEntry, b []byte, ok bool) {
+	if h.auditor == nil {
+		return entry, nil, false
+	}
+	id, err := secret.NewTimeID(nowMs, h.rand)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "audit: make id", "err", err)
+		return entry, nil, false
+	}
+	entry = rbac.LogEntry{TenantID: h.tenant, ID: id, Key: key, CreatedAt: nowMs, Result: rbac.ResultSuccess}
+	if e != nil {
+		entry.Result = rbac.ResultError
+	}
+	if x.client != nil {
+		entry.ApplicationID = x.client.ID
+	}
+	b = make([]byte, 0, size)
+	b = append(b, `{"key":`...)
+	b = appendJSONString(b, key)
+	b = append(b, `,"result":"`...)
+	b = append(b, entry.Result...)
+	b = append(b, `","ip":`...)
+	b = appendJSONString(b, clientIP(r))
+	b = append(b, `,"userAgent":`...)
+	b = appendJSONString(b, r.UserAgent())
+	if entry.ApplicationID != "" {
+		b = append(b, `,"applicationId":`...)
+		b = appendJSONString(b, entry.ApplicationID)
+	}
+	return entry, b, true
+}
+
+// auditEnd closes the payload, with the error when there is one, and hands
+// the entry to the audit log.
+func (h *handler) auditEnd(entry rbac.LogEntry, b []byte, e *Error) {
+	if e != nil {
 		b = append(b, `,"error":{"error":`...)
 		b = appendJSONString(b, e.Code)
 		b = append(b, `,"error_description":`...)
@@ -107,14 +129,6 @@ func (h *handler) audit(r *http.Request, x *exchange, e *Error, nowMs int64) {
 		b = strconv.AppendInt(b, int64(e.Status), 10)
 		b = append(b, '}')
 	}
-	b = append(b, '}')
-	h.auditor.Log(rbac.LogEntry{
-		TenantID:      h.tenant,
-		ID:            id,
-		Key:           rbac.LogKeyClientCredentials,
-		Payload:       b,
-		CreatedAt:     nowMs,
-		ApplicationID: appID,
-		Result:        result,
-	})
+	entry.Payload = append(b, '}')
+	h.auditor.Log(entry)
 }

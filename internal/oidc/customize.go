@@ -6,8 +6,6 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/customizer"
-	"github.com/gatehouse/gatehouse/internal/rbac"
-	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
 // LogKeyJwtCustomizer is the audit log key of a customizer run (spec §5).
@@ -97,53 +95,14 @@ func (h *handler) customize(r *http.Request, x *exchange, t *issued, nowMs int64
 // ClientCredentials: the token and context the script saw, and the error
 // when it failed (even when the token was issued anyway).
 func (h *handler) auditCustomizer(r *http.Request, x *exchange, tok, context []byte, e *Error, nowMs int64) {
-	if h.auditor == nil {
+	entry, b, ok := h.auditStart(r, LogKeyJwtCustomizer, x, e, nowMs, 256+len(tok)+len(context))
+	if !ok {
 		return
-	}
-	id, err := secret.NewTimeID(nowMs, h.rand)
-	if err != nil {
-		h.log.ErrorContext(r.Context(), "audit: make id", "err", err)
-		return
-	}
-	result := rbac.ResultSuccess
-	if e != nil {
-		result = rbac.ResultError
-	}
-	appID := ""
-	if x.client != nil {
-		appID = x.client.ID
-	}
-	b := make([]byte, 0, 256+len(tok)+len(context))
-	b = append(b, `{"key":"`+LogKeyJwtCustomizer+`","result":"`...)
-	b = append(b, result...)
-	b = append(b, `","ip":`...)
-	b = appendJSONString(b, clientIP(r))
-	b = append(b, `,"userAgent":`...)
-	b = appendJSONString(b, r.UserAgent())
-	if appID != "" {
-		b = append(b, `,"applicationId":`...)
-		b = appendJSONString(b, appID)
 	}
 	b = append(b, `,"payload":{"token":`...)
 	b = append(b, tok...)
 	b = append(b, `,"context":`...)
 	b = append(b, context...)
 	b = append(b, '}')
-	if e != nil {
-		b = append(b, `,"error":{"error":`...)
-		b = appendJSONString(b, e.Code)
-		b = append(b, `,"error_description":`...)
-		b = appendJSONString(b, e.Description)
-		b = append(b, '}')
-	}
-	b = append(b, '}')
-	h.auditor.Log(rbac.LogEntry{
-		TenantID:      h.tenant,
-		ID:            id,
-		Key:           LogKeyJwtCustomizer,
-		Payload:       b,
-		CreatedAt:     nowMs,
-		ApplicationID: appID,
-		Result:        result,
-	})
+	h.auditEnd(entry, b, e)
 }

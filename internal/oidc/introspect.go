@@ -90,6 +90,25 @@ func (h *handler) verifyToken(raw string) (t accessToken, ok bool) {
 	return t, true
 }
 
+// tokenRequest reads an introspection or revocation request: it
+// authenticates the client as the token endpoint does and reads the token
+// parameter. When either fails it answers the request itself and ok is
+// false.
+func (h *handler) tokenRequest(w http.ResponseWriter, r *http.Request, path string, nowMs int64) (client *grant.Client, token string, ok bool) {
+	var x exchange
+	client, e := h.authClient(r, path, &x, nowMs)
+	if e != nil {
+		h.writeClientError(w, r, e)
+		return nil, "", false
+	}
+	token, e = tokenParam(&x.params)
+	if e != nil {
+		writeError(w, r, e)
+		return nil, "", false
+	}
+	return client, token, true
+}
+
 // tokenParam returns the token parameter (RFC 7662 §2.1, RFC 7009 §2.1).
 // token_type_hint is accepted and ignored: every token this server issues
 // is an access token, and RFC 7662 §2.1 requires looking beyond the hint.
@@ -134,16 +153,8 @@ type introspection struct {
 // tokens; docs/compatibility.md describes what "active" means.
 func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
 	now := h.now()
-	var x exchange
-	p := &x.params
-	client, e := h.authClient(r, "/token/introspection", &x, now.UnixMilli())
-	if e != nil {
-		h.writeClientError(w, r, e)
-		return
-	}
-	raw, e := tokenParam(p)
-	if e != nil {
-		writeError(w, r, e)
+	client, raw, ok := h.tokenRequest(w, r, "/token/introspection", now.UnixMilli())
+	if !ok {
 		return
 	}
 	ans := introspection{}

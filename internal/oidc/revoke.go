@@ -18,16 +18,8 @@ var errNotOwner = badRequest("client is not authorized to revoke the presented t
 // another client is refused (RFC 7009 §2.1).
 func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 	now := h.now()
-	var x exchange
-	p := &x.params
-	client, e := h.authClient(r, "/token/revocation", &x, now.UnixMilli())
-	if e != nil {
-		h.writeClientError(w, r, e)
-		return
-	}
-	raw, e := tokenParam(p)
-	if e != nil {
-		writeError(w, r, e)
+	client, raw, ok := h.tokenRequest(w, r, "/token/revocation", now.UnixMilli())
+	if !ok {
 		return
 	}
 	if t, ok := h.verifyToken(raw); ok && t.exp > now.Unix() {
