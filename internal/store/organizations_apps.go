@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sort"
 
@@ -24,29 +23,16 @@ type OrganizationRoleRef struct {
 // machine-to-machine applications can join: ErrCheck for another type,
 // ErrForeignKey when the application or the organization does not exist.
 func (q *Queries) InsertOrganizationApplication(ctx context.Context, tenant, orgID, appID string) error {
-	op := "insert organization application " + appID
-	res, err := q.q.ExecContext(ctx, `INSERT INTO organization_application_relations (tenant_id, organization_id, application_id)
+	return q.insertTyped(ctx, "insert organization application "+appID, `INSERT INTO organization_application_relations (tenant_id, organization_id, application_id)
 SELECT a.tenant_id, $2, a.id FROM applications a
 WHERE a.tenant_id = $1 AND a.id = $3 AND a.type = 'MachineToMachine'
-ON CONFLICT DO NOTHING`, tenant, orgID, appID)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: %s: %w", op, err)
-	} else if n == 1 {
-		return nil
-	}
-	app, err := q.GetApplication(ctx, tenant, appID)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return fmt.Errorf("%w: %s: no application", ErrForeignKey, op)
-	case err != nil:
-		return err
-	case app.Type != rbac.AppMachineToMachine:
-		return fmt.Errorf("%w: %s: application type is %s", ErrCheck, op, app.Type)
-	}
-	return nil // already a member
+ON CONFLICT DO NOTHING`, []any{tenant, orgID, appID}, string(rbac.AppMachineToMachine), func() (string, error) {
+		app, err := q.GetApplication(ctx, tenant, appID)
+		if err != nil {
+			return "", err
+		}
+		return string(app.Type), nil
+	})
 }
 
 // DeleteOrganizationApplication removes application appID from
@@ -85,30 +71,17 @@ WHERE tenant_id = $1 AND organization_id = $2 AND application_id = $3`, tenant, 
 // ErrForeignKey when the role does not exist or the application is not a
 // member.
 func (q *Queries) InsertOrganizationApplicationRole(ctx context.Context, tenant, orgID, appID, roleID string) error {
-	op := "insert organization application role " + roleID
-	res, err := q.q.ExecContext(ctx, `INSERT INTO organization_role_application_relations
+	return q.insertTyped(ctx, "insert organization application role "+roleID, `INSERT INTO organization_role_application_relations
   (tenant_id, organization_id, organization_role_id, application_id)
 SELECT r.tenant_id, $2, r.id, $4 FROM organization_roles r
 WHERE r.tenant_id = $1 AND r.id = $3 AND r.type = 'MachineToMachine'
-ON CONFLICT DO NOTHING`, tenant, orgID, roleID, appID)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: %s: %w", op, err)
-	} else if n == 1 {
-		return nil
-	}
-	role, err := q.GetOrganizationRole(ctx, tenant, roleID)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return fmt.Errorf("%w: %s: no organization role", ErrForeignKey, op)
-	case err != nil:
-		return err
-	case role.Type != rbac.RoleMachineToMachine:
-		return fmt.Errorf("%w: %s: role type is %s", ErrCheck, op, role.Type)
-	}
-	return nil // already held
+ON CONFLICT DO NOTHING`, []any{tenant, orgID, roleID, appID}, string(rbac.RoleMachineToMachine), func() (string, error) {
+		role, err := q.GetOrganizationRole(ctx, tenant, roleID)
+		if err != nil {
+			return "", err
+		}
+		return string(role.Type), nil
+	})
 }
 
 // DeleteOrganizationApplicationRole takes organization role roleID from

@@ -63,17 +63,20 @@ VALUES ($1, $2, $3, $4)`, tenant, id, roleID, scopeID)
 // if it is a User role. ErrConflict if the application already has the
 // role, ErrForeignKey if the application does not exist.
 func (q *Queries) InsertApplicationRole(ctx context.Context, tenant, id, appID, roleID string) error {
-	return q.insertRoleLink(ctx, "insert application role "+roleID, `INSERT INTO applications_roles (tenant_id, id, application_id, role_id)
+	return q.insertTyped(ctx, "insert application role "+roleID, `INSERT INTO applications_roles (tenant_id, id, application_id, role_id)
 SELECT r.tenant_id, $2, $3, r.id FROM roles r
-WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'MachineToMachine'`, rbac.RoleMachineToMachine, tenant, id, appID, roleID)
+WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'MachineToMachine'`, []any{tenant, id, appID, roleID},
+		string(rbac.RoleMachineToMachine), q.roleType(ctx, tenant, roleID))
 }
 
-// insertRoleLink runs insert, an INSERT … SELECT that links holder to role
-// roleID only when the role is of type want, and tells why nothing was
-// inserted: ErrForeignKey for a missing role, ErrCheck for one of another
-// type.
-func (q *Queries) insertRoleLink(ctx context.Context, op, insert string, want rbac.RoleType, tenant, id, holder, roleID string) error {
-	res, err := q.q.ExecContext(ctx, insert, tenant, id, holder, roleID)
+// insertTyped runs insert, an INSERT … SELECT that adds its row only when
+// the parent row it selects (a role, an application) has the type want,
+// and tells why nothing was inserted: typeOf returns the parent's type or
+// ErrNotFound, giving ErrForeignKey for a missing parent and ErrCheck for
+// one of another type. A parent of the right type means the row was there
+// already (ON CONFLICT DO NOTHING): nil.
+func (q *Queries) insertTyped(ctx context.Context, op, insert string, args []any, want string, typeOf func() (string, error)) error {
+	res, err := q.q.ExecContext(ctx, insert, args...)
 	if err != nil {
 		return wrap(op, err)
 	}
@@ -84,14 +87,27 @@ func (q *Queries) insertRoleLink(ctx context.Context, op, insert string, want rb
 	if n == 1 {
 		return nil
 	}
-	role, err := q.GetRole(ctx, tenant, roleID)
+	got, err := typeOf()
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return fmt.Errorf("%w: %s: no role %s", ErrForeignKey, op, roleID)
+		return fmt.Errorf("%w: %s: parent row missing", ErrForeignKey, op)
 	case err != nil:
 		return err
+	case got != want:
+		return fmt.Errorf("%w: %s: type is %s, not %s", ErrCheck, op, got, want)
 	}
-	return fmt.Errorf("%w: %s: role type is %s, not %s", ErrCheck, op, role.Type, want)
+	return nil
+}
+
+// roleType returns role roleID's type, for insertTyped.
+func (q *Queries) roleType(ctx context.Context, tenant, roleID string) func() (string, error) {
+	return func() (string, error) {
+		r, err := q.GetRole(ctx, tenant, roleID)
+		if err != nil {
+			return "", err
+		}
+		return string(r.Type), nil
+	}
 }
 
 // DeleteApplicationRole takes role roleID from application appID;

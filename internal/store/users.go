@@ -239,9 +239,10 @@ func scanUser(r interface{ Scan(...any) error }) (*User, error) {
 // ErrConflict if the user already has the role, ErrForeignKey if the user
 // does not exist.
 func (q *Queries) InsertUserRole(ctx context.Context, tenant, id, userID, roleID string) error {
-	return q.insertRoleLink(ctx, "insert user role "+roleID, `INSERT INTO users_roles (tenant_id, id, user_id, role_id)
+	return q.insertTyped(ctx, "insert user role "+roleID, `INSERT INTO users_roles (tenant_id, id, user_id, role_id)
 SELECT r.tenant_id, $2, $3, r.id FROM roles r
-WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'User'`, rbac.RoleUser, tenant, id, userID, roleID)
+WHERE r.tenant_id = $1 AND r.id = $4 AND r.type = 'User'`, []any{tenant, id, userID, roleID},
+		string(rbac.RoleUser), q.roleType(ctx, tenant, roleID))
 }
 
 // DeleteUserRole takes role roleID from user userID; ErrNotFound if the
