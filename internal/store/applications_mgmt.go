@@ -80,10 +80,7 @@ func (q *Queries) ListApplications(ctx context.Context, tenant string, f AppFilt
 		return nil, err
 	}
 	query := `SELECT ` + applicationColumns + ` FROM applications a WHERE ` + where +
-		` ORDER BY a.created_at DESC, a.id DESC`
-	if f.Limit > 0 {
-		query += ` LIMIT ` + strconv.Itoa(f.Limit) + ` OFFSET ` + strconv.Itoa(f.Offset)
-	}
+		` ORDER BY a.created_at DESC, a.id DESC` + pageSQL(&args, f.Limit, f.Offset)
 	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, wrap("list applications", err)
@@ -270,10 +267,8 @@ func (q *Queries) ListApplicationRoles(ctx context.Context, tenant, appID string
 	if err != nil {
 		return nil, err
 	}
-	query := `SELECT r.tenant_id, r.id, r.name, r.description, r.type, r.is_default` + appRolesFrom + where + ` ORDER BY r.id`
-	if limit > 0 {
-		query += ` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
-	}
+	query := `SELECT r.tenant_id, r.id, r.name, r.description, r.type, r.is_default` + appRolesFrom + where + ` ORDER BY r.id` +
+		pageSQL(&args, limit, offset)
 	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, wrap("list application roles", err)
@@ -281,14 +276,10 @@ func (q *Queries) ListApplicationRoles(ctx context.Context, tenant, appID string
 	defer rows.Close()
 	out := []rbac.Role{}
 	for rows.Next() {
-		var (
-			r   rbac.Role
-			typ string
-		)
-		if err := rows.Scan(&r.TenantID, &r.ID, &r.Name, &r.Description, &typ, &r.IsDefault); err != nil {
+		r, err := scanRole(rows)
+		if err != nil {
 			return nil, wrap("list application roles", err)
 		}
-		r.Type = rbac.RoleType(typ)
 		out = append(out, r)
 	}
 	return out, wrap("list application roles", rows.Err())

@@ -30,7 +30,8 @@ func limitArgs(limit, offset int) (int64, int64) {
 }
 
 // pageSQL appends LIMIT and OFFSET parameters to args and returns the
-// clause.
+// clause; limit 0 means no limit. LIMIT is always given, because SQLite
+// accepts OFFSET only after a LIMIT and PostgreSQL refuses LIMIT -1.
 func pageSQL(args *[]any, limit, offset int) string {
 	l, o := limitArgs(limit, offset)
 	*args = append(*args, l, o)

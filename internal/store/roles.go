@@ -35,16 +35,22 @@ WHERE tenant_id = $1 AND name = $2`, tenant, name)
 
 // getRole runs a query selecting roleColumns of one row.
 func (q *Queries) getRole(ctx context.Context, what, query string, args ...any) (*rbac.Role, error) {
+	r, err := scanRole(q.q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return nil, wrap(what, err)
+	}
+	return &r, nil
+}
+
+// scanRole reads one row of roleColumns (in that order).
+func scanRole(row interface{ Scan(dest ...any) error }) (rbac.Role, error) {
 	var (
 		r   rbac.Role
 		typ string
 	)
-	err := q.q.QueryRowContext(ctx, query, args...).Scan(&r.TenantID, &r.ID, &r.Name, &r.Description, &typ, &r.IsDefault)
-	if err != nil {
-		return nil, wrap(what, err)
-	}
+	err := row.Scan(&r.TenantID, &r.ID, &r.Name, &r.Description, &typ, &r.IsDefault)
 	r.Type = rbac.RoleType(typ)
-	return &r, nil
+	return r, err
 }
 
 // InsertRoleScope gives scope scopeID to role roleID; id names the link.

@@ -71,14 +71,10 @@ func (q *Queries) ListRolesPage(ctx context.Context, tenant string, f RoleFilter
 	defer rows.Close()
 	out := []rbac.Role{}
 	for rows.Next() {
-		var (
-			r   rbac.Role
-			typ string
-		)
-		if err := rows.Scan(&r.TenantID, &r.ID, &r.Name, &r.Description, &typ, &r.IsDefault); err != nil {
+		r, err := scanRole(rows)
+		if err != nil {
 			return nil, 0, wrap("list roles", err)
 		}
-		r.Type = rbac.RoleType(typ)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

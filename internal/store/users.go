@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
@@ -181,10 +180,8 @@ func (q *Queries) ListUsers(ctx context.Context, tenant string, f UserFilter) ([
 	if err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, wrap("count users", err)
 	}
-	n := len(args)
-	args = append(args, userPageLimit(f.Limit), int64(max(f.Offset, 0)))
 	rows, err := q.q.QueryContext(ctx, `SELECT `+userColumns+` FROM users u WHERE `+cond+
-		fmt.Sprintf(` ORDER BY u.created_at DESC, u.id DESC LIMIT $%d OFFSET $%d`, n+1, n+2), args...)
+		` ORDER BY u.created_at DESC, u.id DESC`+pageSQL(&args, f.Limit, f.Offset), args...)
 	if err != nil {
 		return nil, 0, wrap("list users", err)
 	}
@@ -201,16 +198,6 @@ func (q *Queries) ListUsers(ctx context.Context, tenant string, f UserFilter) ([
 		return nil, 0, wrap("list users", err)
 	}
 	return out, total, nil
-}
-
-// userPageLimit is the LIMIT argument for limit (0: none). LIMIT is always
-// given because SQLite accepts OFFSET only after a LIMIT and PostgreSQL
-// refuses -1.
-func userPageLimit(limit int) int64 {
-	if limit > 0 {
-		return int64(limit)
-	}
-	return math.MaxInt64
 }
 
 // scanUser reads one row selected with userColumns.
@@ -307,24 +294,18 @@ WHERE ur.tenant_id = $1 AND ur.user_id = $2 AND r.type = 'User'`
 	if err := q.q.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
 		return nil, 0, wrap("count user roles", err)
 	}
-	n := len(args)
-	args = append(args, userPageLimit(limit), int64(max(offset, 0)))
 	rows, err := q.q.QueryContext(ctx, `SELECT r.tenant_id, r.id, r.name, r.description, r.type, r.is_default`+from+
-		fmt.Sprintf(` ORDER BY r.name, r.id LIMIT $%d OFFSET $%d`, n+1, n+2), args...)
+		` ORDER BY r.name, r.id`+pageSQL(&args, limit, offset), args...)
 	if err != nil {
 		return nil, 0, wrap("list user roles", err)
 	}
 	defer rows.Close()
 	var out []rbac.Role
 	for rows.Next() {
-		var (
-			r   rbac.Role
-			typ string
-		)
-		if err := rows.Scan(&r.TenantID, &r.ID, &r.Name, &r.Description, &typ, &r.IsDefault); err != nil {
+		r, err := scanRole(rows)
+		if err != nil {
 			return nil, 0, wrap("list user roles", err)
 		}
-		r.Type = rbac.RoleType(typ)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
