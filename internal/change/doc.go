@@ -1,0 +1,14 @@
+// Package change names what a write changed, so that the grant cache can
+// drop exactly the entries it touched and other instances sharing a
+// PostgreSQL database can do the same.
+//
+// The management service builds one [Set] per committed write and hands it
+// to its OnChange hook; the server applies it to the local grant cache and
+// sends its [Set.Encode]d form as the payload of a PostgreSQL notification.
+// A receiving instance [Decode]s the payload and applies the same Set. A
+// payload that cannot be read, or a Set too large for a notification, means
+// "everything", the safe fallback.
+//
+// The package knows nothing of caches, stores or HTTP: it is the
+// vocabulary both sides share.
+package change
