@@ -15,6 +15,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/secret"
@@ -125,7 +126,7 @@ func (f *fixture) seedShop() {
 	past := now - 1000
 	f.addSecret(shopApp, "old one", oldSecret, &past)
 	must(st.InsertApplicationRole(ctx, "default", "ar1", shopApp, "reader"))
-	f.srv.cache.Invalidate()
+	f.srv.cache.Apply(change.Set{All: true})
 }
 
 func (f *fixture) addSecret(appID, name, plain string, expiresAt *int64) {
@@ -140,7 +141,7 @@ func (f *fixture) addSecret(appID, name, plain string, expiresAt *int64) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.srv.cache.Invalidate()
+	f.srv.cache.Apply(change.Set{All: true})
 }
 
 func (f *fixture) box() *secret.Box {

@@ -35,9 +35,9 @@ func (s *Server) startRetention(ctx context.Context) {
 	if s.cfg.AuditRetention <= 0 {
 		return
 	}
-	s.listening.Add(1)
+	s.background.Add(1)
 	go func() {
-		defer s.listening.Done()
+		defer s.background.Done()
 		t := time.NewTicker(pruneEvery)
 		defer t.Stop()
 		for {

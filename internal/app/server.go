@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/console"
 	"github.com/gatehouse/gatehouse/internal/customizer"
@@ -38,18 +39,19 @@ type Bootstrap struct{ AppID, AppSecret string }
 
 // Server is a Gatehouse instance: everything behind the HTTP listener.
 type Server struct {
-	cfg       config.Config
-	log       *slog.Logger
-	store     *store.Store
-	svc       *management.Service
-	cache     *grant.Cache
-	revoked   *revoke.List // the revocation denylist
-	audit     *audit.Writer
-	handler   http.Handler
-	bootstrap *Bootstrap
-	stop      context.CancelFunc // ends background work (the change listener, retention)
-	now       func() time.Time
-	listening sync.WaitGroup
+	cfg        config.Config
+	log        *slog.Logger
+	store      *store.Store
+	svc        *management.Service
+	cache      *grant.Cache
+	revoked    *revoke.List // the revocation denylist
+	audit      *audit.Writer
+	handler    http.Handler
+	bootstrap  *Bootstrap
+	stop       context.CancelFunc // ends background work (the change listener, retention, cache warming)
+	now        func() time.Time
+	background sync.WaitGroup
+	origin     string // this instance, in the changes it announces
 }
 
 // New opens the database (applying migrations), checks or creates the
@@ -103,14 +105,19 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := checkCanary(ctx, st, box); err != nil {
 		return err
 	}
-	s.cache = grant.New(st)
+	// TODO(issue 9): Size and StaleMax from cfg once the settings land.
+	s.cache = grant.New(st.Reader(), grant.Options{Now: opts.Now, Logger: s.log})
+	s.origin, err = secret.NewID(opts.Rand)
+	if err != nil {
+		return err
+	}
 	s.revoked = revoke.New(revoke.Config{Store: st, Now: opts.Now, Notify: s.announceRevocation})
 	if err := s.revoked.Load(ctx); err != nil {
 		return err
 	}
 	s.svc = management.New(management.Config{
 		Store: st, Box: box, Indicator: cfg.ManagementAPIIndicator, SigningAlg: cfg.SigningAlg,
-		OnChange: s.changed, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+		OnChange: func() { s.changed(change.Everything()) }, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 		Customizer: customizer.New(customizer.Options{Timeout: cfg.CustomizerTimeout, Logger: s.log}),
 	})
 	if err := s.svc.Seed(ctx); err != nil {
@@ -122,6 +129,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := s.svc.LoadJWTCustomizer(ctx); err != nil {
 		return err
 	}
+	s.cache.SetCustomizer(s.svc.ClientCredentialsCustomizer() != nil)
 	if err := s.ensureBootstrap(ctx, opts.Notice); err != nil {
 		return err
 	}
@@ -130,6 +138,11 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := s.listen(bg); err != nil {
 		return err
 	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.cache.Run(bg)
+	}()
 	s.startRetention(bg)
 	// 8,192 entries are over a quarter second of requests at 30,000/s,
 	// while the writer drains every 512; a smaller buffer keeps memory low.
@@ -215,53 +228,78 @@ func (s *Server) GeneratedBootstrap() *Bootstrap { return s.bootstrap }
 // FlushAudit writes every audit entry of requests answered so far.
 func (s *Server) FlushAudit(ctx context.Context) error { return s.audit.Flush(ctx) }
 
-// changed runs after every write that can change grants or keys: this
-// instance forgets its grants at once, and the others sharing a PostgreSQL
-// database are told to (see listen).
-func (s *Server) changed() {
-	s.cache.Invalidate()
-	if err := s.store.Notify(context.Background(), "changed"); err != nil {
-		s.log.Error("cannot notify other instances of a change; they see it after their restart", "err", err)
+// changed runs after every committed write, with what it changed: this
+// instance drops exactly those grants at once (the service has already put
+// new keys or a new customizer in force here), then tells the others
+// sharing a PostgreSQL database (see listen), which reload what it names.
+func (s *Server) changed(c change.Set) {
+	if c.Empty() {
+		return
+	}
+	if c.Customizer {
+		s.cache.SetCustomizer(s.svc.ClientCredentialsCustomizer() != nil)
+	}
+	s.cache.Apply(c)
+	c.Origin = s.origin
+	if err := s.store.Notify(context.Background(), c.Encode()); err != nil {
+		s.log.Error("cannot notify other instances of a change; they see it when they resync", "err", err)
 	}
 }
 
-// revokedPayload announces a revocation on the change channel: the
-// instances reload the denylist, and keep their grant caches.
-const revokedPayload = "revoked"
+// apply makes this instance see change c, whoever made it.
+func (s *Server) apply(ctx context.Context, c change.Set) {
+	if c.Revoked {
+		if err := s.revoked.Load(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("reload the revocation denylist", "err", err)
+		}
+	}
+	if c.Keys {
+		if err := s.svc.LoadKeys(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("reload signing keys after a change", "err", err)
+		}
+	}
+	if c.Customizer {
+		if err := s.svc.LoadJWTCustomizer(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("reload the jwt customizer after a change", "err", err)
+		}
+		s.cache.SetCustomizer(s.svc.ClientCredentialsCustomizer() != nil)
+	}
+	s.cache.Apply(c)
+}
 
 // announceRevocation tells the other instances sharing a PostgreSQL
 // database to reload the revocation denylist (see listen).
 func (s *Server) announceRevocation(ctx context.Context) {
-	if err := s.store.Notify(ctx, revokedPayload); err != nil {
+	if err := s.store.Notify(ctx, change.Set{Revoked: true, Origin: s.origin}.Encode()); err != nil {
 		s.log.Error("cannot notify other instances of a revocation; they see it after their restart", "err", err)
 	}
 }
 
-// listen follows the changes other instances announce (PostgreSQL only):
-// each one empties the grant cache and reloads the signing keys, so a write
-// through any instance holds on every instance from its next request.
+// listen follows the changes other instances announce (PostgreSQL only),
+// each applied as this instance applies its own. When the listener's
+// connection breaks, changes may be missed: the grant cache is marked
+// unsynced (cached grants serve for GATEHOUSE_STALE_GRANTS_MAX at most);
+// once it reconnects, everything is reloaded.
 func (s *Server) listen(ctx context.Context) error {
 	ready := make(chan struct{})
-	s.listening.Add(1)
+	s.background.Add(1)
 	go func() {
-		defer s.listening.Done()
+		defer s.background.Done()
 		s.store.Listen(ctx, func(payload string) {
-			if payload == revokedPayload || payload == "" { // "": reconnected, may have missed some
-				if err := s.revoked.Load(ctx); err != nil && ctx.Err() == nil {
-					s.log.Error("reload the revocation denylist", "err", err)
-				}
-				if payload != "" {
-					return
-				}
+			if payload == "" { // reconnected: changes may have been missed
+				s.apply(ctx, change.Set{Keys: true, Customizer: true, Revoked: true})
+				s.cache.Resync()
+				return
 			}
-			s.cache.Invalidate()
-			if err := s.svc.LoadKeys(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("reload signing keys after a change", "err", err)
+			c := change.Decode(payload)
+			if c.Origin == s.origin {
+				return // applied before it was sent
 			}
-			if err := s.svc.LoadJWTCustomizer(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("reload the jwt customizer after a change", "err", err)
-			}
-		}, ready, func(err error) { s.log.Warn("change listener reconnecting", "err", err) })
+			s.apply(ctx, c)
+		}, ready, func(err error) {
+			s.cache.Unsynced()
+			s.log.Warn("change listener reconnecting; cached grants serve meanwhile", "err", err)
+		})
 	}()
 	select {
 	case <-ready:
@@ -275,7 +313,7 @@ func (s *Server) listen(ctx context.Context) error {
 func (s *Server) Close(ctx context.Context) error {
 	if s.stop != nil {
 		s.stop()
-		s.listening.Wait()
+		s.background.Wait()
 	}
 	var errs []error
 	if s.audit != nil {

@@ -39,6 +39,9 @@ type Set struct {
 	Customizer bool `json:"customizer,omitempty"`
 	// Revoked means a token was revoked: reload the denylist.
 	Revoked bool `json:"revoked,omitempty"`
+	// Origin names the instance that made the change, so that it can skip
+	// its own notification (it applied the change before sending it).
+	Origin string `json:"origin,omitempty"`
 }
 
 // App is the Set for writes to applications ids.
@@ -92,7 +95,7 @@ const MaxPayload = 7900
 func (s Set) Encode() string {
 	b, err := json.Marshal(s)
 	if err != nil || len(b) > MaxPayload {
-		b, _ = json.Marshal(Set{All: true, Keys: s.Keys, Customizer: s.Customizer, Revoked: s.Revoked})
+		b, _ = json.Marshal(Set{All: true, Keys: s.Keys, Customizer: s.Customizer, Revoked: s.Revoked, Origin: s.Origin})
 	}
 	return string(b)
 }

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -14,50 +17,49 @@ import (
 // ErrUnknownClient means no application has the requested id.
 var ErrUnknownClient = errors.New("grant: unknown client")
 
-// Loader is what the cache reads from the store.
+// ErrUnavailable means the answer needs the database and the database
+// cannot be reached, or cached grants have gone unconfirmed for longer than
+// Options.StaleMax. The token endpoint answers 503.
+var ErrUnavailable = errors.New("grant: database unavailable")
+
+// Loader is what the cache reads from the store (*store.Queries does, on
+// the store's read pool).
 type Loader interface {
-	GetApplication(ctx context.Context, tenant, id string) (*rbac.Application, error)
-	ListSecrets(ctx context.Context, tenant, appID string) ([]rbac.Secret, error)
-	ApplicationGrants(ctx context.Context, tenant, appID string) (map[string][]string, error)
+	LoadGrants(ctx context.Context, tenant, from, to string, fn func(*store.AppGrants) error) error
+	ApplicationIDs(ctx context.Context, tenant, after string, limit int) ([]string, error)
 	ListResources(ctx context.Context, tenant string) ([]rbac.Resource, error)
-	ApplicationOrganizationGrants(ctx context.Context, tenant, appID string) (map[string]*store.OrganizationGrant, error)
+	GetApplication(ctx context.Context, tenant, id string) (*rbac.Application, error)
 }
 
-// Secret is what the token endpoint needs to check a presented secret.
-type Secret struct {
-	Name      string
-	Digest    []byte
-	ExpiresAt int64 // epoch ms; 0: never
+// Options tune a Cache. The zero value gives the defaults.
+type Options struct {
+	// Size is the most applications held; the least recently used is
+	// evicted beyond it. DefaultSize when 0.
+	Size int
+	// StaleMax is how long cached grants keep serving after the cache lost
+	// its guarantee of seeing every change (the change listener's
+	// connection broke, usually because the database is unreachable).
+	// DefaultStaleMax when 0.
+	StaleMax time.Duration
+	// LoadTimeout bounds one load from the store. DefaultLoadTimeout when 0.
+	LoadTimeout time.Duration
+	// Tenant is the tenant Warm loads; rbac.DefaultTenant when empty.
+	Tenant string
+	Now    func() time.Time // time.Now when nil
+	Logger *slog.Logger
 }
 
-// Client is an application as the token endpoint sees it. It is shared and
-// must not be modified.
-type Client struct {
-	TenantID    string
-	ID          string
-	Type        rbac.AppType
-	Secrets     []Secret
-	CORSOrigins []string
-	// Scopes maps a resource indicator to the scopes the app's M2M roles
-	// grant for it.
-	Scopes map[string]map[string]struct{}
-	// Organizations holds the organizations the app is a member of (spec
-	// §2.7), by id; an organization absent here is one it is not in.
-	Organizations map[string]*Organization
-	// App is the stored application row, for features that need more of it
-	// (the JWT customizer's context).
-	App *rbac.Application
-}
-
-// Organization is what a member app may be granted in one organization,
-// through its machine-to-machine organization roles.
-type Organization struct {
-	// Scopes are the organization scopes, in the order organization
-	// tokens list them (sorted by name).
-	Scopes []string
-	// Resources maps a resource indicator to the resource scopes.
-	Resources map[string]map[string]struct{}
-}
+// Defaults of Options.
+const (
+	DefaultSize        = 100_000
+	DefaultStaleMax    = 15 * time.Minute
+	DefaultLoadTimeout = 3 * time.Second
+	// downFor is how long misses fail at once after a load found the
+	// database unreachable; then one load tries again.
+	downFor = time.Second
+	// warmPage is how many applications one warm query reads.
+	warmPage = 1000
+)
 
 // Resource is an API resource as the token endpoint sees it.
 type Resource struct {
@@ -66,74 +68,297 @@ type Resource struct {
 	TTL       int64 // seconds, as stored
 }
 
-type key struct{ tenant, id string }
-
 type resources struct {
 	byIndicator map[string]*Resource
 	def         *Resource
 }
 
-// maxNegative bounds how many unknown client ids are remembered, so that a
-// flood of random ids cannot grow memory without limit.
-const maxNegative = 10000
+// Stats are the cache's counters since it was made.
+type Stats struct {
+	Entries, Negatives           int
+	Hits, Misses, Loads          uint64
+	Evictions, Invalidations     uint64
+	LoadErrors, StaleRefusals    uint64
+	Complete, Synced             bool
+	UnsyncedFor                  time.Duration
+	WarmApps                     int
+	WarmDuration                 time.Duration
+	PendingKeys, InflightFlights int
+}
 
 // Cache is the grant cache. It is safe for concurrent use.
+//
+// Invariants (ARCHITECTURE.md, "The hot path at fleet scale"):
+//   - A hit takes one shard lock and touches no database.
+//   - A miss loads its application once however many requests wait for
+//     it, in one query, on the store's read pool, with a timeout; while
+//     the database is known to be down, misses fail at once.
+//   - [Cache.Apply] drops exactly what a change touched, and no load that
+//     began before the change can put its result in the cache afterwards
+//     (the event log, see events.go).
+//   - After Warm has loaded every application of the tenant, and as long
+//     as nothing was evicted, the cache knows the whole set: a miss for an
+//     id no change has named since is an unknown client, with no query.
 type Cache struct {
-	load Loader
+	load   Loader
+	opt    Options
+	shards []shard
+	mask   uint32
 
-	mu        sync.RWMutex
-	gen       uint64
-	clients   map[key]*Client // nil value: known not to exist
-	negatives int
+	events eventLog
+
+	complete      atomic.Bool   // every application of opt.Tenant is cached (see Warm)
+	breaks        atomic.Uint64 // counts what ends completeness: evictions, All, too many pending ids
+	compMu        sync.Mutex    // orders incomplete against the end of a warm pass
+	unsyncedSince atomic.Int64  // unix ns since changes may be missed; 0: in sync
+	syncGen       atomic.Uint64 // counts Unsynced calls: a warm pass that began after the last one resyncs
+	downUntil     atomic.Int64  // unix ns until which misses fail at once
+	withApp       atomic.Bool   // load App for the JWT customizer
+	otherTenants  atomic.Bool   // some entry is of another tenant than opt.Tenant
+	epoch         atomic.Uint64
+	count         atomic.Int64 // clients cached, over all shards
+
+	resMu     sync.Mutex
 	resources map[string]*resources
+
+	warmReq chan struct{}
+
+	hits, misses, loads, evictions, invalidations, loadErrors, staleRefusals atomic.Uint64
+	warmApps                                                                 atomic.Int64
+	warmDur                                                                  atomic.Int64
 }
 
-// New returns an empty cache reading from l.
-func New(l Loader) *Cache {
-	return &Cache{load: l, clients: map[key]*Client{}, resources: map[string]*resources{}}
+type shard struct {
+	mu  sync.Mutex
+	pos lru // clients
+	neg lru // ids known not to exist (when the cache is not complete)
+	// pending are ids a change named since they were last loaded: in a
+	// complete cache, these (and only these) misses go to the store.
+	pending map[key]struct{}
+	flights map[key]*flight
+	_       [40]byte // keep shards' locks on separate cache lines
 }
 
-// Invalidate forgets everything; the next request reloads from the store.
-func (c *Cache) Invalidate() {
-	c.mu.Lock()
-	c.gen++
-	c.clients = map[key]*Client{}
-	c.negatives = 0
-	c.resources = map[string]*resources{}
-	c.mu.Unlock()
+type flight struct {
+	done chan struct{}
+	c    *Client
+	err  error
 }
 
-// Client returns the application id of tenant, or ErrUnknownClient.
+// maxPending bounds the ids remembered as changed; past it the cache stops
+// being complete until the next warm pass.
+const maxPending = 1 << 16
+
+// New returns an empty cache reading from l. Call Run to warm it and keep
+// it warm.
+func New(l Loader, opt Options) *Cache {
+	if opt.Size <= 0 {
+		opt.Size = DefaultSize
+	}
+	if opt.StaleMax <= 0 {
+		opt.StaleMax = DefaultStaleMax
+	}
+	if opt.LoadTimeout <= 0 {
+		opt.LoadTimeout = DefaultLoadTimeout
+	}
+	if opt.Tenant == "" {
+		opt.Tenant = rbac.DefaultTenant
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	// Enough shards that two cores never wait on each other, few enough
+	// that each keeps an exact LRU over a meaningful share of the entries.
+	n := 1
+	for n < 64 && opt.Size/(n*2) >= 256 {
+		n *= 2
+	}
+	c := &Cache{load: l, opt: opt, shards: make([]shard, n), mask: uint32(n - 1),
+		resources: map[string]*resources{}, warmReq: make(chan struct{}, 1)}
+	// The bound on clients is global (count); each shard evicts its own
+	// least recently used when the whole cache is full, so that an uneven
+	// spread of ids over shards never evicts below Size. Unknown ids are
+	// bounded per shard, to a quarter of Size in all.
+	negPer := max(opt.Size/4/n, 16)
+	for i := range c.shards {
+		c.shards[i] = shard{pos: newLRU(0), neg: newLRU(negPer), pending: map[key]struct{}{}, flights: map[key]*flight{}}
+	}
+	return c
+}
+
+func (c *Cache) shard(id string) *shard {
+	// FNV-1a, inline: no allocation on the hot path.
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return &c.shards[h&c.mask]
+}
+
+// Client returns the application id of tenant, ErrUnknownClient, or
+// ErrUnavailable when only the database could answer and it cannot.
 func (c *Cache) Client(ctx context.Context, tenant, id string) (*Client, error) {
 	k := key{tenant, id}
-	c.mu.RLock()
-	cl, ok := c.clients[k]
-	gen := c.gen
-	c.mu.RUnlock()
-	if ok {
-		if cl == nil {
-			return nil, ErrUnknownClient
+	sh := c.shard(id)
+	sh.mu.Lock()
+	if e := sh.pos.get(k); e != nil {
+		cl := e.c
+		sh.mu.Unlock()
+		if err := c.checkFresh(); err != nil {
+			return nil, err
 		}
+		c.hits.Add(1)
 		return cl, nil
 	}
-	cl, err := c.loadClient(ctx, tenant, id)
-	if err != nil && !errors.Is(err, ErrUnknownClient) {
-		return nil, err
+	if sh.neg.get(k) != nil {
+		sh.mu.Unlock()
+		c.hits.Add(1)
+		return nil, ErrUnknownClient
 	}
-	c.mu.Lock()
-	if c.gen == gen {
-		if cl != nil {
-			c.clients[k] = cl
-		} else if c.negatives < maxNegative {
-			c.clients[k] = nil
-			c.negatives++
+	if _, pending := sh.pending[k]; !pending && tenant == c.opt.Tenant && c.complete.Load() && c.unsyncedSince.Load() == 0 {
+		sh.mu.Unlock()
+		c.hits.Add(1)
+		return nil, ErrUnknownClient
+	}
+	c.misses.Add(1)
+	f := sh.flights[k]
+	if f == nil {
+		if c.opt.Now().UnixNano() < c.downUntil.Load() {
+			sh.mu.Unlock()
+			return nil, ErrUnavailable
 		}
+		f = &flight{done: make(chan struct{})}
+		sh.flights[k] = f
+		seq := c.events.last()
+		sh.mu.Unlock()
+		c.fly(ctx, sh, k, f, seq)
+	} else {
+		sh.mu.Unlock()
 	}
-	c.mu.Unlock()
-	return cl, err
+	select {
+	case <-f.done:
+		return f.c, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
-func (c *Cache) loadClient(ctx context.Context, tenant, id string) (*Client, error) {
+// fly runs the load of flight f on its own goroutine, so that the request
+// that started it may give up without failing the others waiting.
+func (c *Cache) fly(ctx context.Context, sh *shard, k key, f *flight, seq uint64) {
+	go func() {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opt.LoadTimeout)
+		cl, err := c.loadOne(lctx, k.tenant, k.id)
+		cancel()
+		sh.mu.Lock()
+		if sh.flights[k] == f {
+			delete(sh.flights, k)
+		}
+		switch {
+		case err == nil || errors.Is(err, ErrUnknownClient):
+			if !c.events.changedSince(seq, k, cl) {
+				c.fillLocked(sh, k, cl, c.epoch.Load())
+			}
+		default:
+			c.loadErrors.Add(1)
+			c.downUntil.Store(c.opt.Now().Add(downFor).UnixNano())
+			c.opt.Logger.Warn("grant cache: load failed; misses fail fast for a second", "err", err)
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		sh.mu.Unlock()
+		f.c, f.err = cl, err
+		close(f.done)
+	}()
+}
+
+// fillLocked stores what a load found (cl nil: the id does not exist).
+// sh.mu is held.
+func (c *Cache) fillLocked(sh *shard, k key, cl *Client, epoch uint64) {
+	delete(sh.pending, k)
+	if k.tenant != c.opt.Tenant && !c.otherTenants.Load() {
+		c.otherTenants.Store(true)
+	}
+	if cl == nil {
+		c.removeLocked(sh, k)
+		if !c.complete.Load() || k.tenant != c.opt.Tenant {
+			sh.neg.put(&entry{key: k})
+		}
+		return
+	}
+	sh.neg.remove(k)
+	if _, ok := sh.pos.m[k]; !ok {
+		if c.count.Load() >= int64(c.opt.Size) {
+			if sh.pos.evictOldest() == nil {
+				return // a full cache and an empty shard: not cached
+			}
+			c.count.Add(-1)
+			c.evictions.Add(1)
+			c.incomplete()
+		}
+		c.count.Add(1)
+	}
+	sh.pos.put(&entry{key: k, c: cl, epoch: epoch})
+}
+
+// removeLocked drops the client of k from sh, if cached. sh.mu is held.
+func (c *Cache) removeLocked(sh *shard, k key) {
+	if sh.pos.remove(k) != nil {
+		c.count.Add(-1)
+	}
+}
+
+// incomplete records that the cache may no longer hold every application.
+func (c *Cache) incomplete() {
+	c.compMu.Lock()
+	c.breaks.Add(1)
+	c.complete.Store(false)
+	c.compMu.Unlock()
+}
+
+// checkFresh refuses cached grants once they have gone unconfirmed for
+// longer than StaleMax.
+func (c *Cache) checkFresh() error {
+	u := c.unsyncedSince.Load()
+	if u == 0 || c.opt.Now().UnixNano()-u <= int64(c.opt.StaleMax) {
+		return nil
+	}
+	c.staleRefusals.Add(1)
+	return ErrUnavailable
+}
+
+func (c *Cache) loadOne(ctx context.Context, tenant, id string) (*Client, error) {
+	c.loads.Add(1)
+	var cl *Client
+	err := c.load.LoadGrants(ctx, tenant, id, id, func(g *store.AppGrants) error {
+		if g.ID == id {
+			cl = newClient(tenant, g)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("grant: load application: %w", err)
+	}
+	if cl == nil {
+		return nil, ErrUnknownClient
+	}
+	if c.withApp.Load() {
+		app, err := c.appJSON(ctx, tenant, id)
+		if errors.Is(err, ErrUnknownClient) {
+			return nil, err
+		}
+		if err != nil {
+			return nil, err
+		}
+		cl.App = app
+	}
+	return cl, nil
+}
+
+func (c *Cache) appJSON(ctx context.Context, tenant, id string) (json.RawMessage, error) {
 	app, err := c.load.GetApplication(ctx, tenant, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnknownClient
@@ -141,62 +366,45 @@ func (c *Cache) loadClient(ctx context.Context, tenant, id string) (*Client, err
 	if err != nil {
 		return nil, fmt.Errorf("grant: load application: %w", err)
 	}
-	secrets, err := c.load.ListSecrets(ctx, tenant, id)
+	b, err := json.Marshal(app)
 	if err != nil {
-		return nil, fmt.Errorf("grant: load secrets: %w", err)
+		return nil, fmt.Errorf("grant: encode application: %w", err)
 	}
-	grants, err := c.load.ApplicationGrants(ctx, tenant, id)
-	if err != nil {
-		return nil, fmt.Errorf("grant: load grants: %w", err)
-	}
-	orgs, err := c.load.ApplicationOrganizationGrants(ctx, tenant, id)
-	if err != nil {
-		return nil, fmt.Errorf("grant: load organization grants: %w", err)
-	}
-	cl := &Client{TenantID: tenant, ID: id, Type: app.Type, App: app, Scopes: make(map[string]map[string]struct{}, len(grants))}
-	if len(orgs) > 0 {
-		cl.Organizations = make(map[string]*Organization, len(orgs))
-		for orgID, g := range orgs {
-			o := &Organization{Scopes: g.Scopes, Resources: make(map[string]map[string]struct{}, len(g.Resources))}
-			for indicator, names := range g.Resources {
-				o.Resources[indicator] = nameSet(names)
-			}
-			cl.Organizations[orgID] = o
-		}
-	}
-	for _, s := range secrets {
-		sec := Secret{Name: s.Name, Digest: s.Digest}
-		if s.ExpiresAt != nil {
-			sec.ExpiresAt = *s.ExpiresAt
-			if sec.ExpiresAt == 0 { // the epoch itself: long expired, not "never"
-				sec.ExpiresAt = 1
-			}
-		}
-		cl.Secrets = append(cl.Secrets, sec)
-	}
-	for indicator, names := range grants {
-		cl.Scopes[indicator] = nameSet(names)
-	}
-	cl.CORSOrigins = corsOrigins(app.CustomClientMetadata)
-	return cl, nil
+	return b, nil
 }
 
-func nameSet(names []string) map[string]struct{} {
-	set := make(map[string]struct{}, len(names))
-	for _, n := range names {
-		set[n] = struct{}{}
-	}
-	return set
-}
+// SetCustomizer tells the cache whether a JWT customizer is configured:
+// clients loaded from then on carry their application's JSON for it.
+func (c *Cache) SetCustomizer(on bool) { c.withApp.Store(on) }
 
-func corsOrigins(meta json.RawMessage) []string {
-	var m struct {
-		CORSAllowedOrigins []string `json:"corsAllowedOrigins"`
+// Application returns cl's application JSON for the JWT customizer: the
+// cached copy, or one read from the store (and kept in the cache) when cl
+// was loaded before a customizer was configured or by a warm pass.
+func (c *Cache) Application(ctx context.Context, cl *Client) (json.RawMessage, error) {
+	if cl.App != nil {
+		return cl.App, nil
 	}
-	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil {
-		return nil
+	seq := c.events.last()
+	lctx, cancel := context.WithTimeout(ctx, c.opt.LoadTimeout)
+	app, err := c.appJSON(lctx, cl.TenantID, cl.ID)
+	cancel()
+	if err != nil && !errors.Is(err, ErrUnknownClient) {
+		c.loadErrors.Add(1)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return m.CORSAllowedOrigins
+	if err != nil {
+		return nil, err
+	}
+	k := key{cl.TenantID, cl.ID}
+	sh := c.shard(cl.ID)
+	sh.mu.Lock()
+	if e := sh.pos.m[k]; e != nil && e.c == cl && !c.events.changedSince(seq, k, cl) {
+		cp := *cl
+		cp.App = app
+		e.c = &cp
+	}
+	sh.mu.Unlock()
+	return app, nil
 }
 
 // Resource returns the resource of tenant with exactly this indicator.
@@ -219,16 +427,22 @@ func (c *Cache) DefaultResource(ctx context.Context, tenant string) (*Resource, 
 }
 
 func (c *Cache) tenantResources(ctx context.Context, tenant string) (*resources, error) {
-	c.mu.RLock()
+	c.resMu.Lock()
 	rs, ok := c.resources[tenant]
-	gen := c.gen
-	c.mu.RUnlock()
+	c.resMu.Unlock()
 	if ok {
+		if err := c.checkFresh(); err != nil {
+			return nil, err
+		}
 		return rs, nil
 	}
-	list, err := c.load.ListResources(ctx, tenant)
+	seq := c.events.last()
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opt.LoadTimeout)
+	list, err := c.load.ListResources(lctx, tenant)
+	cancel()
 	if err != nil {
-		return nil, fmt.Errorf("grant: load resources: %w", err)
+		c.loadErrors.Add(1)
+		return nil, fmt.Errorf("%w: load resources: %w", ErrUnavailable, err)
 	}
 	rs = &resources{byIndicator: make(map[string]*Resource, len(list))}
 	for _, r := range list {
@@ -238,10 +452,36 @@ func (c *Cache) tenantResources(ctx context.Context, tenant string) (*resources,
 			rs.def = res
 		}
 	}
-	c.mu.Lock()
-	if c.gen == gen {
+	c.resMu.Lock()
+	if !c.events.resourcesChangedSince(seq) {
 		c.resources[tenant] = rs
 	}
-	c.mu.Unlock()
+	c.resMu.Unlock()
 	return rs, nil
+}
+
+// Stats returns the cache's counters and sizes.
+func (c *Cache) Stats() Stats {
+	s := Stats{
+		Hits: c.hits.Load(), Misses: c.misses.Load(), Loads: c.loads.Load(),
+		Evictions: c.evictions.Load(), Invalidations: c.invalidations.Load(),
+		LoadErrors: c.loadErrors.Load(), StaleRefusals: c.staleRefusals.Load(),
+		Complete: c.complete.Load(), WarmApps: int(c.warmApps.Load()),
+		WarmDuration: time.Duration(c.warmDur.Load()),
+	}
+	if u := c.unsyncedSince.Load(); u != 0 {
+		s.UnsyncedFor = c.opt.Now().Sub(time.Unix(0, u))
+	} else {
+		s.Synced = true
+	}
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		s.Entries += len(sh.pos.m)
+		s.Negatives += len(sh.neg.m)
+		s.PendingKeys += len(sh.pending)
+		s.InflightFlights += len(sh.flights)
+		sh.mu.Unlock()
+	}
+	return s
 }

@@ -1,7 +1,6 @@
 package oidc
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -48,10 +47,10 @@ func (h *handler) customize(r *http.Request, x *exchange, t *issued, nowMs int64
 	// context: the application without its secrets (rbac.Application has
 	// none), custom data included.
 	in = append(in, `,"context":{`...)
-	if x.client != nil && x.client.App != nil {
-		app, err := json.Marshal(x.client.App)
+	if x.client != nil {
+		app, err := h.grants.Application(r.Context(), x.client)
 		if err != nil {
-			return h.internal(r.Context(), "jwt customizer: encode application", err)
+			return h.unavailable(r.Context(), "jwt customizer: load application", err)
 		}
 		in = append(in, `"application":`...)
 		in = append(in, app...)

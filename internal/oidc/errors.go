@@ -16,7 +16,18 @@ const (
 	ErrInvalidTarget        = "invalid_target"
 	ErrAccessDenied         = "access_denied"
 	ErrServerError          = "server_error"
+	// ErrTemporarilyUnavailable (RFC 6749 §4.1.2.1) answers, with 503 and
+	// Retry-After, what only the unreachable database could answer.
+	ErrTemporarilyUnavailable = "temporarily_unavailable"
 )
+
+// errUnavailable is the 503 for a request the grant cache cannot answer
+// while the database is unreachable.
+var errUnavailable = &Error{http.StatusServiceUnavailable, ErrTemporarilyUnavailable, "the authorization server cannot reach its database; retry shortly"}
+
+// retryAfterUnavailable is the Retry-After of a 503, in seconds: misses
+// fail fast for a second after a failed load, then one tries again.
+const retryAfterUnavailable = "2"
 
 // Error is an OAuth error answer.
 type Error struct {
@@ -64,6 +75,9 @@ func writeError(w http.ResponseWriter, r *http.Request, e *Error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	if e.Status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", retryAfterUnavailable)
+	}
 	b := make([]byte, 0, 256)
 	b = append(b, '{')
 	if r.URL.RawQuery == "" || r.URL.Query().Get("parse_error") != "false" {

@@ -2,6 +2,8 @@ package oidc
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +20,9 @@ import (
 // Grants is the grant cache as the token endpoint uses it.
 type Grants interface {
 	Client(ctx context.Context, tenant, id string) (*grant.Client, error)
+	// Application returns the client's application JSON for the JWT
+	// customizer.
+	Application(ctx context.Context, c *grant.Client) (json.RawMessage, error)
 	Resource(ctx context.Context, tenant, indicator string) (*grant.Resource, bool, error)
 	DefaultResource(ctx context.Context, tenant string) (*grant.Resource, bool, error)
 }
@@ -129,6 +134,17 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 func (h *handler) internal(ctx context.Context, what string, err error) *Error {
 	h.log.ErrorContext(ctx, "token endpoint: "+what, "err", err)
 	return &Error{http.StatusInternalServerError, ErrServerError, "oops! something went wrong"}
+}
+
+// unavailable logs a grant cache failure and answers it: 503 with
+// Retry-After when the database is unreachable (grant.ErrUnavailable), the
+// generic 500 otherwise.
+func (h *handler) unavailable(ctx context.Context, what string, err error) *Error {
+	if !errors.Is(err, grant.ErrUnavailable) {
+		return h.internal(ctx, what, err)
+	}
+	h.log.WarnContext(ctx, "token endpoint: "+what+": database unavailable", "err", err)
+	return errUnavailable
 }
 
 // withCORS lets browsers read token answers for origins the client allows;

@@ -17,6 +17,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/gatehouse/gatehouse/internal/grant"
+	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -189,8 +190,7 @@ func (h *handler) isAdmin(c *grant.Client) bool {
 	if h.adminResource == "" {
 		return false
 	}
-	_, ok := c.Scopes[h.adminResource]["all"]
-	return ok
+	return c.Scopes(h.adminResource).Has("all")
 }
 
 // active decides whether a verified token still stands, at now:
@@ -215,33 +215,33 @@ func (h *handler) active(ctx context.Context, t *accessToken, now time.Time) (bo
 		return false, nil
 	}
 	if err != nil {
-		return false, h.internal(ctx, "load client", err)
+		return false, h.unavailable(ctx, "load client", err)
 	}
 	// The grant behind the token must still stand: for an organization
 	// token, membership and the organization scopes; for a resource token,
 	// the resource and the scopes granted for it (through the app's roles,
 	// or its organization roles when the token names an organization).
-	var granted map[string]struct{}
-	has := func(s string) bool { _, ok := granted[s]; return ok }
+	var granted rbac.ScopeSet
+	has := func(s string) bool { return granted.Has(s) }
 	if orgID, ok := strings.CutPrefix(t.aud, OrganizationURNPrefix); ok {
-		org := app.Organizations[orgID]
+		org := app.Organization(orgID)
 		if org == nil {
 			return false, nil
 		}
 		has = func(s string) bool { return slices.Contains(org.Scopes, s) }
 	} else {
 		if _, ok, err := h.grants.Resource(ctx, h.tenant, t.aud); err != nil {
-			return false, h.internal(ctx, "load resource", err)
+			return false, h.unavailable(ctx, "load resource", err)
 		} else if !ok {
 			return false, nil
 		}
-		granted = app.Scopes[t.aud]
+		granted = app.Scopes(t.aud)
 		if t.orgID != "" {
-			org := app.Organizations[t.orgID]
+			org := app.Organization(t.orgID)
 			if org == nil {
 				return false, nil
 			}
-			granted = org.Resources[t.aud]
+			granted = org.ResourceScopes(t.aud)
 		}
 	}
 	if t.scope == nil {

@@ -29,7 +29,7 @@ func organizationOf(c *grant.Client, p *tokenParams) (*grant.Organization, *Erro
 	if id == "" {
 		return nil, nil
 	}
-	org := c.Organizations[id]
+	org := c.Organization(id)
 	if org == nil {
 		return nil, errNotMember
 	}

@@ -112,9 +112,9 @@ func (h *handler) exchange(r *http.Request, x *exchange, nowSec int64) (*issued,
 		return nil, e
 	}
 	x.resource = res.Indicator
-	grantable := client.Scopes[res.Indicator]
+	grantable := client.Scopes(res.Indicator)
 	if org != nil {
-		grantable = org.Resources[res.Indicator]
+		grantable = org.ResourceScopes(res.Indicator)
 	}
 	x.scopes = rbac.GrantScopes(p.scope.val, grantable)
 
@@ -151,6 +151,9 @@ func (h *handler) authClient(r *http.Request, path string, x *exchange, nowMs in
 	client, err := h.grants.Client(ctx, h.tenant, cred.id)
 	if errors.Is(err, grant.ErrUnknownClient) {
 		return nil, &Error{http.StatusBadRequest, ErrInvalidClient, "invalid client " + cred.id}
+	}
+	if errors.Is(err, grant.ErrUnavailable) {
+		return nil, h.unavailable(ctx, "load client", err)
 	}
 	if err != nil {
 		return nil, h.internal(ctx, "load client", err)
@@ -215,7 +218,7 @@ func (h *handler) resolveResource(ctx context.Context, p *tokenParams) (*grant.R
 	if len(values) == 0 {
 		def, ok, err := h.grants.DefaultResource(ctx, h.tenant)
 		if err != nil {
-			return nil, h.internal(ctx, "load default resource", err)
+			return nil, h.unavailable(ctx, "load default resource", err)
 		}
 		if !ok {
 			return nil, invalidTarget("both `resource` and `organization_id` are not provided")
@@ -234,7 +237,7 @@ func (h *handler) resolveResource(ctx context.Context, p *tokenParams) (*grant.R
 		}
 		res, ok, err := h.grants.Resource(ctx, h.tenant, v)
 		if err != nil {
-			return nil, h.internal(ctx, "load resource", err)
+			return nil, h.unavailable(ctx, "load resource", err)
 		}
 		if !ok {
 			return nil, invalidTarget("resource indicator is missing, or unknown")

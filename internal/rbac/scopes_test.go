@@ -6,7 +6,7 @@ import (
 )
 
 func TestGrantScopes(t *testing.T) {
-	grantable := map[string]struct{}{"read": {}, "write": {}, "all": {}}
+	grantable := NewScopeSet([]string{"write", "read", "all", "read"})
 	cases := []struct {
 		requested string
 		want      []string
@@ -24,6 +24,9 @@ func TestGrantScopes(t *testing.T) {
 		if got := GrantScopes(c.requested, grantable); !slices.Equal(got, c.want) {
 			t.Errorf("GrantScopes(%q) = %q, want %q", c.requested, got, c.want)
 		}
+	}
+	if !slices.Equal(grantable, ScopeSet{"all", "read", "write"}) {
+		t.Errorf("NewScopeSet: %q", grantable)
 	}
 	if got := GrantScopes("read", nil); got != nil {
 		t.Errorf("nothing grantable: %q", got)

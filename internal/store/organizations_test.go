@@ -61,6 +61,8 @@ func TestOrganizationGrants(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		checkLoadedGrants(t, s, "app")
+		checkLoadedGrants(t, s, "web")
 		got, err := s.ApplicationOrganizationGrants(ctx, tenant, "app")
 		must("grants", err)
 		want := map[string]*OrganizationGrant{

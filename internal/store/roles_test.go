@@ -149,6 +149,8 @@ func TestApplicationGrants(t *testing.T) {
 
 		got, err := s.ApplicationGrants(ctx, tenant, "app")
 		must("grants", err)
+		checkLoadedGrants(t, s, "app")
+		checkLoadedGrants(t, s, "bare")
 		want := map[string][]string{
 			"https://a.example": {"read", "write"},
 			"https://b.example": {"list", "read"},

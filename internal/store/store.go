@@ -37,8 +37,12 @@ const sqliteParams = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_jour
 // several in one transaction.
 type Store struct {
 	*Queries
-	db  *sql.DB
-	dsn string // for the notification listener's own connection
+	db *sql.DB
+	// reads is a small pool of its own for the grant cache's loads, so
+	// that a token request's cache miss never queues for a connection
+	// behind management writes or the audit log's batches.
+	reads *sql.DB
+	dsn   string // for the notification listener's own connection
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -73,13 +77,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		dialect string
 		err     error
 	)
+	dialect = dialectSQLite
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		dialect = dialectPostgres
-		db, err = sql.Open("pgx", dsn)
-	} else {
-		dialect = dialectSQLite
-		db, err = openSQLite(dsn)
 	}
+	db, err = openPool(dsn, dialect)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
@@ -94,7 +96,32 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, dsn: dsn}, nil
+	reads, err := openPool(dsn, dialect)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	reads.SetMaxOpenConns(readConns)
+	reads.SetMaxIdleConns(readConns)
+	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, reads: reads, dsn: dsn}, nil
+}
+
+// readConns bounds the grant cache's pool: loads are single-flighted per
+// application, so a few connections carry any miss rate a database can
+// answer, and a flood of misses cannot take the database's connections.
+const readConns = 4
+
+// Reader returns queries that run on the store's read pool (see
+// [Store.reads]): for the grant cache, never for writes.
+func (s *Store) Reader() *Queries {
+	return &Queries{q: s.reads, dialect: s.dialect}
+}
+
+func openPool(dsn, dialect string) (*sql.DB, error) {
+	if dialect == dialectPostgres {
+		return sql.Open("pgx", dsn)
+	}
+	return openSQLite(dsn)
 }
 
 // openSQLite prepares the file at path and opens a pool on it.
@@ -128,6 +155,9 @@ func openSQLite(path string) (*sql.DB, error) {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	if s.reads != nil {
+		s.reads.Close()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
