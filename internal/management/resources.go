@@ -143,7 +143,7 @@ func (s *Service) UpdateResource(ctx context.Context, id string, name *string, t
 func (s *Service) SetResourceDefault(ctx context.Context, id string, isDefault bool) (*rbac.Resource, error) {
 	var r *rbac.Resource
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
-		if err := q.SetDefaultResource(ctx, s.cfg.Tenant, id, isDefault); err != nil {
+		if _, err := q.SetDefaultResource(ctx, s.cfg.Tenant, id, isDefault); err != nil {
 			return err
 		}
 		var err error
