@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/console"
 	"github.com/gatehouse/gatehouse/internal/customizer"
@@ -218,7 +219,7 @@ func (s *Server) FlushAudit(ctx context.Context) error { return s.audit.Flush(ct
 // changed runs after every write that can change grants or keys: this
 // instance forgets its grants at once, and the others sharing a PostgreSQL
 // database are told to (see listen).
-func (s *Server) changed() {
+func (s *Server) changed(c change.Set) {
 	s.cache.Invalidate()
 	if err := s.store.Notify(context.Background(), "changed"); err != nil {
 		s.log.Error("cannot notify other instances of a change; they see it after their restart", "err", err)
