@@ -117,7 +117,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	}
 	s.svc = management.New(management.Config{
 		Store: st, Box: box, Indicator: cfg.ManagementAPIIndicator, SigningAlg: cfg.SigningAlg,
-		OnChange: func() { s.changed(change.Everything()) }, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+		OnChange: s.changed, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 		Customizer: customizer.New(customizer.Options{Timeout: cfg.CustomizerTimeout, Logger: s.log}),
 	})
 	if err := s.svc.Seed(ctx); err != nil {

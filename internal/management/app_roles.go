@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -79,7 +80,9 @@ func (s *Service) AddAppRoles(ctx context.Context, appID string, roleIDs []strin
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.OnChange()
+	if len(added) > 0 {
+		s.announce(change.App(appID))
+	}
 	return added, nil
 }
 
@@ -101,6 +104,7 @@ func (s *Service) insertAppRoles(ctx context.Context, q *store.Queries, appID st
 // entity.db_constraint_violated (as Logto, which lets the database check).
 func (s *Service) ReplaceAppRoles(ctx context.Context, appID string, roleIDs []string) error {
 	t := s.cfg.Tenant
+	wrote := false
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
 		if err := s.m2mApp(ctx, q, appID); err != nil {
 			return err
@@ -133,14 +137,18 @@ func (s *Service) ReplaceAppRoles(ctx context.Context, appID string, roleIDs []s
 				if err := q.DeleteApplicationRole(ctx, t, appID, id); err != nil {
 					return err
 				}
+				wrote = true
 			}
 		}
+		wrote = wrote || len(add) > 0
 		return s.insertAppRoles(ctx, q, appID, add)
 	})
 	if err != nil {
 		return err
 	}
-	s.cfg.OnChange()
+	if wrote {
+		s.announce(change.App(appID))
+	}
 	return nil
 }
 
@@ -162,6 +170,6 @@ func (s *Service) RemoveAppRole(ctx context.Context, appID, roleID string) error
 	if err != nil {
 		return err
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appID))
 	return nil
 }

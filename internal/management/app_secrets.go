@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -105,7 +106,7 @@ func (s *Service) CreateAppSecret(ctx context.Context, appID, name string, expir
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appID))
 	return &SecretView{TenantID: sec.TenantID, ApplicationID: appID, Name: name, Value: plain, CreatedAt: now, ExpiresAt: expiresAt}, nil
 }
 
@@ -130,7 +131,7 @@ func (s *Service) RenameAppSecret(ctx context.Context, appID, name, newName stri
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appID))
 	return s.view(sec)
 }
 
@@ -144,7 +145,7 @@ func (s *Service) DeleteAppSecret(ctx context.Context, appID, name string) error
 	if err != nil {
 		return err
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appID))
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -132,7 +133,7 @@ func (s *Service) CreateApplication(ctx context.Context, in AppCreate) (*rbac.Ap
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(id)) // forgets that id was unknown
 	return out, nil
 }
 
@@ -160,10 +161,15 @@ func appNotFound(err error, id string) error {
 }
 
 // UpdateApplication applies p to application id in one transaction and
-// returns the application.
+// returns the application. Any change is the application's own (the grant
+// cache keeps the row for the JWT customizer's context); a patch that
+// changes nothing announces nothing.
 func (s *Service) UpdateApplication(ctx context.Context, id string, p AppPatch) (*rbac.Application, error) {
 	t := s.cfg.Tenant
-	var out *rbac.Application
+	var (
+		out   *rbac.Application
+		wrote bool
+	)
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
 		app, err := q.GetApplication(ctx, t, id)
 		if err != nil {
@@ -174,7 +180,7 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, p AppPatch) 
 				"The feature is only available for protected applications.")
 		}
 		if p.IsAdmin != nil {
-			if err := s.setAdmin(ctx, q, id, *p.IsAdmin); err != nil {
+			if wrote, err = s.setAdmin(ctx, q, id, *p.IsAdmin); err != nil {
 				return err
 			}
 		}
@@ -195,6 +201,7 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, p AppPatch) 
 			if err := q.UpdateApplication(ctx, app); err != nil {
 				return storeError(err)
 			}
+			wrote = true
 		}
 		out, err = q.GetApplication(ctx, t, id)
 		return err
@@ -202,36 +209,39 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, p AppPatch) 
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.OnChange()
+	if wrote {
+		s.announce(change.App(id))
+	}
 	return out, nil
 }
 
-// setAdmin gives or takes the internal admin role (spec §4.2, isAdmin).
-func (s *Service) setAdmin(ctx context.Context, q *store.Queries, appID string, admin bool) error {
+// setAdmin gives or takes the internal admin role (spec §4.2, isAdmin),
+// reporting whether it had to.
+func (s *Service) setAdmin(ctx context.Context, q *store.Queries, appID string, admin bool) (bool, error) {
 	t := s.cfg.Tenant
 	role, err := q.GetRoleByName(ctx, t, InternalAdminRoleName)
 	if errors.Is(err, store.ErrNotFound) {
-		return &Error{Status: http.StatusInternalServerError, Code: "entity.not_exists",
+		return false, &Error{Status: http.StatusInternalServerError, Code: "entity.not_exists",
 			Message: "The " + InternalAdminRoleName + " does not exist.", Data: map[string]string{"name": InternalAdminRoleName}}
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	// Checked first, not left to a conflict: a failed statement would
 	// abort the transaction on PostgreSQL.
 	has, err := q.HasApplicationRoleNamed(ctx, t, appID, InternalAdminRoleName)
 	switch {
 	case err != nil:
-		return err
+		return false, err
 	case admin == has:
-		return nil
+		return false, nil
 	case !admin:
-		return q.DeleteApplicationRole(ctx, t, appID, role.ID)
+		return true, q.DeleteApplicationRole(ctx, t, appID, role.ID)
 	}
 	linkID, err := s.newID()
 	if err != nil {
-		return err
+		return false, err
 	}
-	return storeError(q.InsertApplicationRole(ctx, t, linkID, appID, role.ID))
+	return true, storeError(q.InsertApplicationRole(ctx, t, linkID, appID, role.ID))
 }
 
 // DeleteApplication deletes application id with its secrets and role
@@ -240,7 +250,7 @@ func (s *Service) DeleteApplication(ctx context.Context, id string) error {
 	if err := s.cfg.Store.DeleteApplication(ctx, s.cfg.Tenant, id); err != nil {
 		return appNotFound(err, id)
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(id))
 	return nil
 }
 
@@ -255,6 +265,6 @@ func (s *Service) MergeApplicationCustomData(ctx context.Context, id string, pat
 	if err != nil {
 		return nil, fmt.Errorf("management: custom data: %w", err)
 	}
-	s.cfg.OnChange() // the JWT customizer sees custom data
+	s.announce(change.App(id)) // the JWT customizer sees custom data
 	return merged, nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/customizer"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -190,7 +191,7 @@ func (s *Service) writeJWTCustomizer(ctx context.Context, next func(old *JWTCust
 		return nil, false, err
 	}
 	s.install(v)
-	s.cfg.OnChange()
+	s.announce(change.Set{Customizer: true})
 	return value, created, nil
 }
 
@@ -207,7 +208,7 @@ func (s *Service) DeleteJWTCustomizer(ctx context.Context) error {
 		return err
 	}
 	s.install(nil)
-	s.cfg.OnChange()
+	s.announce(change.Set{Customizer: true})
 	return nil
 }
 

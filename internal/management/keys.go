@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -297,13 +298,12 @@ func (s *Service) DeleteSigningKey(ctx context.Context, id string) error {
 }
 
 // keysChanged puts the stored keys in force at once (discovery and JWKS
-// follow the set in force) and tells the token endpoint's cache.
+// follow the set in force) and announces the committed change, also when
+// this instance could not load it: the other instances still can.
 func (s *Service) keysChanged(ctx context.Context) error {
-	if err := s.LoadKeys(ctx); err != nil {
-		return err
-	}
-	s.cfg.OnChange()
-	return nil
+	err := s.LoadKeys(ctx)
+	s.announce(change.Set{Keys: true})
+	return err
 }
 
 // promoteDue promotes a due Next key in a transaction of its own and
@@ -323,7 +323,7 @@ func (s *Service) promoteDue(ctx context.Context) ([]rbac.SigningKey, error) {
 	}
 	if changed {
 		s.cfg.Logger.Info("signing key promoted", "tenant", s.cfg.Tenant)
-		s.cfg.OnChange()
+		s.announce(change.Set{Keys: true})
 	}
 	return list, nil
 }

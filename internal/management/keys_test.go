@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/http"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -47,7 +49,12 @@ func keyService(t *testing.T, eng storetest.Engine, alg string) (*Service, *cloc
 	}
 	clk := &clock{now: time.UnixMilli(1_800_000_000_000)}
 	changes := new(int)
-	s := New(Config{Store: st, Box: box, SigningAlg: alg, Now: clk.Now, OnChange: func() { *changes++ }})
+	s := New(Config{Store: st, Box: box, SigningAlg: alg, Now: clk.Now, OnChange: func(c change.Set) {
+		if !reflect.DeepEqual(c, change.Set{Keys: true}) {
+			t.Errorf("OnChange(%+v), want Keys only", c)
+		}
+		*changes++
+	}})
 	if err := s.LoadKeys(ctx); err != nil {
 		t.Fatal(err)
 	}

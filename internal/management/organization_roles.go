@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -72,7 +73,8 @@ func (s *Service) ListOrganizationRoles(ctx context.Context, search store.Search
 // CreateOrganizationRole creates an organization role with its scopes in
 // one transaction (unlike Logto, a bad scope id leaves nothing behind). A
 // taken name is 422 entity.unique_integrity_violation, an unknown scope 422
-// entity.relation_foreign_key_not_found.
+// entity.relation_foreign_key_not_found. No application holds a new role,
+// so no grant changes.
 func (s *Service) CreateOrganizationRole(ctx context.Context, in OrganizationRoleInput) (*store.OrganizationRole, error) {
 	if in.Type == "" {
 		in.Type = rbac.RoleUser
@@ -139,7 +141,7 @@ func (s *Service) UpdateOrganizationRole(ctx context.Context, id string, u store
 		return nil, wrapService("update organization role", organizationError(err))
 	}
 	if u.Type != "" {
-		s.cfg.OnChange()
+		s.announce(change.Set{OrganizationRoles: []string{id}})
 	}
 	return r, nil
 }
@@ -152,7 +154,7 @@ func (s *Service) DeleteOrganizationRole(ctx context.Context, id string) error {
 	} else if err != nil {
 		return fmt.Errorf("management: delete organization role: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.Set{OrganizationRoles: []string{id}})
 	return nil
 }
 
@@ -210,7 +212,9 @@ func (s *Service) SetOrganizationRoleScopes(ctx context.Context, roleID string, 
 	if err != nil {
 		return wrapService("set organization role scopes", err)
 	}
-	s.cfg.OnChange()
+	if replace || len(ids) > 0 {
+		s.announce(change.Set{OrganizationRoles: []string{roleID}})
+	}
 	return nil
 }
 
@@ -227,6 +231,6 @@ func (s *Service) RemoveOrganizationRoleScope(ctx context.Context, roleID, scope
 	} else if err != nil {
 		return fmt.Errorf("management: remove organization role scope: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.Set{OrganizationRoles: []string{roleID}})
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -21,7 +22,8 @@ func (s *Service) ListOrganizationScopes(ctx context.Context, search store.Searc
 }
 
 // CreateOrganizationScope creates an organization scope; a taken name is
-// 422 entity.unique_integrity_violation.
+// 422 entity.unique_integrity_violation. No role holds a new scope, so no
+// grant changes.
 func (s *Service) CreateOrganizationScope(ctx context.Context, name string, description *string) (*store.OrganizationScope, error) {
 	id, err := s.newID()
 	if err != nil {
@@ -49,7 +51,7 @@ func (s *Service) GetOrganizationScope(ctx context.Context, id string) (*store.O
 
 // UpdateOrganizationScope changes an organization scope: 404 if there is
 // none, 422 if the new name is taken. A rename changes what organization
-// tokens carry, so the grant cache is invalidated.
+// tokens carry, for members of any organization whose roles hold it.
 func (s *Service) UpdateOrganizationScope(ctx context.Context, id string, u store.TemplateUpdate) (*store.OrganizationScope, error) {
 	sc, err := s.cfg.Store.UpdateOrganizationScope(ctx, s.cfg.Tenant, id, u)
 	if errors.Is(err, store.ErrNotFound) {
@@ -59,7 +61,7 @@ func (s *Service) UpdateOrganizationScope(ctx context.Context, id string, u stor
 		return nil, wrapService("update organization scope", organizationError(err))
 	}
 	if u.Name != nil {
-		s.cfg.OnChange()
+		s.announce(change.Set{OrganizationTemplate: true})
 	}
 	return sc, nil
 }
@@ -72,6 +74,6 @@ func (s *Service) DeleteOrganizationScope(ctx context.Context, id string) error 
 	} else if err != nil {
 		return fmt.Errorf("management: delete organization scope: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.Set{OrganizationTemplate: true})
 	return nil
 }

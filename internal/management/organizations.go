@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -91,7 +92,8 @@ func (s *Service) ListOrganizations(ctx context.Context, search store.Search, p 
 	return out, total, nil
 }
 
-// CreateOrganization creates an organization.
+// CreateOrganization creates an organization. It has no members yet, so
+// no grant changes.
 func (s *Service) CreateOrganization(ctx context.Context, o store.Organization) (*store.Organization, error) {
 	id, err := s.newID()
 	if err != nil {
@@ -117,7 +119,8 @@ func (s *Service) GetOrganization(ctx context.Context, id string) (*store.Organi
 }
 
 // UpdateOrganization changes an organization; 404 if there is none.
-// Nothing here changes a grant.
+// Nothing here changes a grant (the grant cache knows organizations only by
+// id).
 func (s *Service) UpdateOrganization(ctx context.Context, id string, u store.OrganizationUpdate) (*store.Organization, error) {
 	o, err := s.cfg.Store.UpdateOrganization(ctx, s.cfg.Tenant, id, u)
 	if errors.Is(err, store.ErrNotFound) {
@@ -137,7 +140,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, id string) error {
 	} else if err != nil {
 		return fmt.Errorf("management: delete organization: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.Set{Organizations: []string{id}})
 	return nil
 }
 
@@ -173,8 +176,9 @@ func (s *Service) ListOrganizationApplications(ctx context.Context, orgID string
 // an application that is not machine-to-machine 422
 // entity.db_constraint_violated.
 func (s *Service) AddOrganizationApplications(ctx context.Context, orgID string, appIDs []string) error {
+	appIDs = dedupe(appIDs)
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
-		for _, id := range dedupe(appIDs) {
+		for _, id := range appIDs {
 			if err := q.InsertOrganizationApplication(ctx, s.cfg.Tenant, orgID, id); err != nil {
 				return organizationError(err)
 			}
@@ -184,13 +188,15 @@ func (s *Service) AddOrganizationApplications(ctx context.Context, orgID string,
 	if err != nil {
 		return wrapService("add organization applications", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appIDs...))
 	return nil
 }
 
 // ReplaceOrganizationApplications makes appIDs the organization's member
 // applications: the others leave (with their roles there), members that
-// stay keep their roles.
+// stay keep their roles. Which members left only the database knew: the
+// change names the organization (its members before) and appIDs (its
+// members after).
 func (s *Service) ReplaceOrganizationApplications(ctx context.Context, orgID string, appIDs []string) error {
 	appIDs = dedupe(appIDs)
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
@@ -212,7 +218,7 @@ func (s *Service) ReplaceOrganizationApplications(ctx context.Context, orgID str
 	if err != nil {
 		return wrapService("replace organization applications", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.Set{Apps: appIDs, Organizations: []string{orgID}})
 	return nil
 }
 
@@ -225,7 +231,7 @@ func (s *Service) RemoveOrganizationApplication(ctx context.Context, orgID, appI
 	} else if err != nil {
 		return fmt.Errorf("management: remove organization application: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appID))
 	return nil
 }
 
@@ -264,8 +270,9 @@ func (s *Service) ListOrganizationApplicationRoles(ctx context.Context, orgID, a
 // entity.db_constraint_violated; an unknown role 422
 // entity.relation_foreign_key_not_found.
 func (s *Service) AddOrganizationApplicationRoles(ctx context.Context, orgID string, appIDs, roleIDs []string, checkMember bool) error {
+	appIDs = dedupe(appIDs)
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
-		for _, appID := range dedupe(appIDs) {
+		for _, appID := range appIDs {
 			if checkMember {
 				if err := s.checkMembership(ctx, q, orgID, appID); err != nil {
 					return err
@@ -282,7 +289,9 @@ func (s *Service) AddOrganizationApplicationRoles(ctx context.Context, orgID str
 	if err != nil {
 		return wrapService("add organization application roles", err)
 	}
-	s.cfg.OnChange()
+	if len(roleIDs) > 0 {
+		s.announce(change.App(appIDs...))
+	}
 	return nil
 }
 
@@ -306,7 +315,7 @@ func (s *Service) ReplaceOrganizationApplicationRoles(ctx context.Context, orgID
 	if err != nil {
 		return wrapService("replace organization application roles", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appID))
 	return nil
 }
 
@@ -324,7 +333,7 @@ func (s *Service) RemoveOrganizationApplicationRole(ctx context.Context, orgID, 
 	} else if err != nil {
 		return fmt.Errorf("management: remove organization application role: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appID))
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -82,7 +83,9 @@ type ResourceInput struct {
 }
 
 // CreateResource creates a resource (never a default one). 422
-// resource.resource_identifier_in_use if the indicator is taken.
+// resource.resource_identifier_in_use if the indicator is taken. The grant
+// cache's resource list gains it; no application is granted anything on it
+// yet.
 func (s *Service) CreateResource(ctx context.Context, in ResourceInput) (*rbac.Resource, error) {
 	id, err := s.newID()
 	if err != nil {
@@ -100,7 +103,7 @@ func (s *Service) CreateResource(ctx context.Context, in ResourceInput) (*rbac.R
 	if err != nil {
 		return nil, storeError(err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.Set{Resources: []string{id}})
 	return r, nil
 }
 
@@ -117,7 +120,8 @@ func (s *Service) GetResource(ctx context.Context, id string) (*rbac.Resource, e
 }
 
 // UpdateResource changes a resource's name and access token TTL (nil:
-// unchanged). The Management API resource cannot be changed.
+// unchanged). The Management API resource cannot be changed. Only the TTL
+// is in the grant cache: a new name alone changes no token.
 func (s *Service) UpdateResource(ctx context.Context, id string, name *string, ttl *int64) (*rbac.Resource, error) {
 	r, err := s.GetResource(ctx, id)
 	if err != nil {
@@ -133,7 +137,9 @@ func (s *Service) UpdateResource(ctx context.Context, id string, name *string, t
 	if err != nil {
 		return nil, storeError(err)
 	}
-	s.cfg.OnChange()
+	if ttl != nil {
+		s.announce(change.Set{Resources: []string{id}})
+	}
 	return r, nil
 }
 
@@ -141,12 +147,15 @@ func (s *Service) UpdateResource(ctx context.Context, id string, name *string, t
 // previous default in the same transaction) or unmarks it. Unlike other
 // changes, this one is allowed on the Management API resource (spec §4.6).
 func (s *Service) SetResourceDefault(ctx context.Context, id string, isDefault bool) (*rbac.Resource, error) {
-	var r *rbac.Resource
+	var (
+		r       *rbac.Resource
+		changed []string // the resources whose flag changed
+	)
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
-		if err := q.SetDefaultResource(ctx, s.cfg.Tenant, id, isDefault); err != nil {
+		var err error
+		if changed, err = q.SetDefaultResource(ctx, s.cfg.Tenant, id, isDefault); err != nil {
 			return err
 		}
-		var err error
 		r, err = q.GetResource(ctx, s.cfg.Tenant, id)
 		return err
 	})
@@ -156,7 +165,7 @@ func (s *Service) SetResourceDefault(ctx context.Context, id string, isDefault b
 	if err != nil {
 		return nil, fmt.Errorf("management: set default resource: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.Set{Resources: changed})
 	return r, nil
 }
 
@@ -175,6 +184,6 @@ func (s *Service) DeleteResource(ctx context.Context, id string) error {
 	} else if err != nil {
 		return fmt.Errorf("management: delete resource: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.Set{Resources: []string{id}})
 	return nil
 }

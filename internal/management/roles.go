@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -96,7 +97,8 @@ type RoleInput struct {
 // CreateRole creates a role holding the scopes ScopeIDs, in one
 // transaction: unlike Logto, a bad scope id leaves nothing behind (see
 // spec/README.md). A taken name is 422 role.name_in_use, an unknown scope
-// 404, a Management API scope on a User role 400.
+// 404, a Management API scope on a User role 400. No application holds a
+// new role, so no grant changes.
 func (s *Service) CreateRole(ctx context.Context, in RoleInput) (*rbac.Role, error) {
 	if strings.HasPrefix(in.Name, rbac.InternalRolePrefix) {
 		return nil, internalRoleViolation()
@@ -125,10 +127,18 @@ func (s *Service) CreateRole(ctx context.Context, in RoleInput) (*rbac.Role, err
 	if err != nil {
 		return nil, wrapService("create role", err)
 	}
-	if len(in.ScopeIDs) > 0 {
-		s.cfg.OnChange()
-	}
 	return role, nil
+}
+
+// roleChange is what changing the scopes of role r, or deleting it,
+// changes: the grants of every application holding it. Only
+// machine-to-machine roles go to applications (the store's insert checks
+// it, and a role's type never changes), so a User role changes no grant.
+func roleChange(r *rbac.Role) change.Set {
+	if r.Type != rbac.RoleMachineToMachine {
+		return change.Set{}
+	}
+	return change.Set{Roles: []string{r.ID}}
 }
 
 // wrapService returns err as it is when it is an *Error, wrapped with the
@@ -244,7 +254,8 @@ func (s *Service) UpdateRole(ctx context.Context, id string, u store.RoleUpdate)
 // DeleteRole deletes a role with its links to scopes, applications and
 // users; 404 if there is none.
 func (s *Service) DeleteRole(ctx context.Context, id string) error {
-	if _, err := s.GetRole(ctx, id); err != nil {
+	role, err := s.GetRole(ctx, id)
+	if err != nil {
 		return err
 	}
 	if err := s.cfg.Store.DeleteRole(ctx, s.cfg.Tenant, id); errors.Is(err, store.ErrNotFound) {
@@ -252,7 +263,7 @@ func (s *Service) DeleteRole(ctx context.Context, id string) error {
 	} else if err != nil {
 		return fmt.Errorf("management: delete role: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(roleChange(role))
 	return nil
 }
 
@@ -279,9 +290,13 @@ func (s *Service) ListRoleScopes(ctx context.Context, roleID string, search stor
 // the role already holds 422 role.scope_exists, an unknown scope 404, a
 // Management API scope on a User role 400.
 func (s *Service) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string) ([]rbac.Scope, error) {
-	var out []rbac.Scope
+	var (
+		out  []rbac.Scope
+		role *rbac.Role
+	)
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
-		role, err := s.getRole(ctx, q, roleID)
+		var err error
+		role, err = s.getRole(ctx, q, roleID)
 		if err != nil {
 			return err
 		}
@@ -312,19 +327,28 @@ func (s *Service) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []s
 	if err != nil {
 		return nil, wrapService("add role scopes", err)
 	}
-	s.cfg.OnChange()
+	if len(scopeIDs) > 0 {
+		s.announce(roleChange(role))
+	}
 	return out, nil
 }
 
 // RemoveRoleScope takes a scope from a role; 404 entity.not_found when the
-// role does not hold it or does not exist.
+// role does not hold it or does not exist. The role is read first for its
+// type, which never changes (see roleChange).
 func (s *Service) RemoveRoleScope(ctx context.Context, roleID, scopeID string) error {
+	role, err := s.cfg.Store.GetRole(ctx, s.cfg.Tenant, roleID)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound()
+	} else if err != nil {
+		return fmt.Errorf("management: remove role scope: %w", err)
+	}
 	if err := s.cfg.Store.DeleteRoleScope(ctx, s.cfg.Tenant, roleID, scopeID); errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: remove role scope: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(roleChange(role))
 	return nil
 }
 
@@ -391,7 +415,7 @@ func (s *Service) AddRoleApplications(ctx context.Context, roleID string, appIDs
 	if err != nil {
 		return wrapService("add role applications", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appIDs...))
 	return nil
 }
 
@@ -409,6 +433,6 @@ func (s *Service) RemoveRoleApplication(ctx context.Context, roleID, appID strin
 	} else if err != nil {
 		return fmt.Errorf("management: remove role application: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.App(appID))
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -54,6 +55,8 @@ func (s *Service) modifiableResource(ctx context.Context, id string) (*rbac.Reso
 // CreateScope adds a scope to a resource. In order: a name with
 // whitespace is 400 scope.name_with_space, an unknown resource 404, the
 // Management API 400, a name taken in the resource 422 scope.name_exists.
+// No role holds a new scope and the grant cache's resource list has no
+// scopes, so no grant changes.
 func (s *Service) CreateScope(ctx context.Context, resourceID, name string, description *string) (*rbac.Scope, error) {
 	if hasSpace(name) {
 		return nil, scopeNameWithSpace()
@@ -75,14 +78,14 @@ func (s *Service) CreateScope(ctx context.Context, resourceID, name string, desc
 	case err != nil:
 		return nil, storeError(err)
 	}
-	s.cfg.OnChange()
 	return sc, nil
 }
 
 // UpdateScope changes a scope of a resource. In order: an unknown resource
 // is 404, the Management API 400, a new name with whitespace 400, a name
 // taken by another scope of the resource 422, an unknown scope 404
-// entity.not_exists.
+// entity.not_exists. A rename changes what every application granted the
+// scope gets; a new description changes no token.
 func (s *Service) UpdateScope(ctx context.Context, resourceID, scopeID string, u store.ScopeUpdate) (*rbac.Scope, error) {
 	if _, err := s.modifiableResource(ctx, resourceID); err != nil {
 		return nil, err
@@ -108,7 +111,9 @@ func (s *Service) UpdateScope(ctx context.Context, resourceID, scopeID string, u
 	case err != nil:
 		return nil, storeError(err)
 	}
-	s.cfg.OnChange()
+	if u.Name != nil {
+		s.announce(change.Set{Resources: []string{resourceID}})
+	}
 	return sc, nil
 }
 
@@ -124,6 +129,6 @@ func (s *Service) DeleteScope(ctx context.Context, resourceID, scopeID string) e
 	} else if err != nil {
 		return fmt.Errorf("management: delete scope: %w", err)
 	}
-	s.cfg.OnChange()
+	s.announce(change.Set{Resources: []string{resourceID}})
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -36,7 +37,14 @@ const (
 // resource with its scope "all", and the "Logto Management API access" M2M
 // role holding it. It is idempotent and safe to run from several instances
 // at once: each step tolerates another instance having done it first.
+//
+// Each step commits on its own; what they changed is announced once at the
+// end, also when a later step fails: a new resource, and the roles that
+// got the scope (a new role or scope alone changes no grant). A database
+// seeded before announces nothing.
 func (s *Service) Seed(ctx context.Context) error {
+	var c change.Set
+	defer func() { s.announce(c) }()
 	st, t := s.cfg.Store, s.cfg.Tenant
 	if err := st.EnsureTenant(ctx, t); err != nil {
 		return fmt.Errorf("management: seed tenant: %w", err)
@@ -50,6 +58,8 @@ func (s *Service) Seed(ctx context.Context) error {
 		}
 	} else if err != nil {
 		return fmt.Errorf("management: seed resource: %w", err)
+	} else {
+		c = c.Merge(change.Set{Resources: []string{ManagementResourceID}})
 	}
 	desc := managementScopeDesc
 	err = st.InsertScope(ctx, &rbac.Scope{TenantID: t, ID: ManagementScopeID, ResourceID: ManagementResourceID,
@@ -65,35 +75,38 @@ func (s *Service) Seed(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = st.InsertRoleScope(ctx, t, rsID, role.ID, ManagementScopeID)
-	if err != nil && !errors.Is(err, store.ErrConflict) {
+	switch err = st.InsertRoleScope(ctx, t, rsID, role.ID, ManagementScopeID); {
+	case err == nil:
+		c = c.Merge(change.Set{Roles: []string{role.ID}})
+	case !errors.Is(err, store.ErrConflict):
 		return fmt.Errorf("management: seed role scope: %w", err)
 	}
-	if err := s.seedInternalAdminRole(ctx); err != nil {
-		return err
+	added, err := s.seedInternalAdminRole(ctx)
+	if added {
+		c = c.Merge(change.Set{Roles: []string{InternalAdminRoleID}})
 	}
-	s.cfg.OnChange()
-	return nil
+	return err
 }
 
 // seedInternalAdminRole makes Logto's internal admin role with the
-// Management API scope "all", tolerating either existing.
-func (s *Service) seedInternalAdminRole(ctx context.Context) error {
+// Management API scope "all", tolerating either existing, and reports
+// whether the role got the scope.
+func (s *Service) seedInternalAdminRole(ctx context.Context) (bool, error) {
 	st, t := s.cfg.Store, s.cfg.Tenant
 	err := st.InsertRole(ctx, &rbac.Role{TenantID: t, ID: InternalAdminRoleID, Name: InternalAdminRoleName,
 		Description: "Internal admin role for Logto tenant " + t + ".", Type: rbac.RoleMachineToMachine})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("management: seed internal admin role: %w", err)
+		return false, fmt.Errorf("management: seed internal admin role: %w", err)
 	}
 	rsID, err := s.newID()
 	if err != nil {
-		return err
+		return false, err
 	}
 	err = st.InsertRoleScope(ctx, t, rsID, InternalAdminRoleID, ManagementScopeID)
 	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrForeignKey) {
-		return fmt.Errorf("management: seed internal admin role scope: %w", err)
+		return false, fmt.Errorf("management: seed internal admin role scope: %w", err)
 	}
-	return nil
+	return err == nil, nil
 }
 
 // managementRole returns the "Logto Management API access" role, creating it
@@ -126,7 +139,15 @@ func (s *Service) managementRole(ctx context.Context) (*rbac.Role, error) {
 // idempotent: run at every start with GATEHOUSE_BOOTSTRAP_APP_ID/SECRET, it
 // creates the app once, and when the configured secret changes it replaces
 // the app's "Default secret" so the new one works (others stay untouched).
+// It announces the app if it wrote anything of it, once, after its last
+// step (also a failed one).
 func (s *Service) EnsureBootstrapApp(ctx context.Context, id, plain string) (created bool, err error) {
+	wrote := false
+	defer func() {
+		if wrote {
+			s.announce(change.App(id))
+		}
+	}()
 	st, t := s.cfg.Store, s.cfg.Tenant
 	app, err := st.GetApplication(ctx, t, id)
 	switch {
@@ -134,24 +155,25 @@ func (s *Service) EnsureBootstrapApp(ctx context.Context, id, plain string) (cre
 		if err := s.createM2MApp(ctx, id, bootstrapAppName, plain); err != nil && !errors.Is(err, store.ErrConflict) {
 			return false, err
 		} else if err == nil {
-			created = true
+			created, wrote = true, true
 		}
 	case err != nil:
 		return false, fmt.Errorf("management: find bootstrap app: %w", err)
 	case app.Type != rbac.AppMachineToMachine:
 		return false, fmt.Errorf("management: bootstrap app %q exists but is a %s application", id, app.Type)
 	default:
-		if err := s.ensureSecret(ctx, id, plain); err != nil {
+		if wrote, err = s.ensureSecret(ctx, id, plain); err != nil {
 			return false, err
 		}
 	}
-	if err := s.assignManagementRole(ctx, id); err != nil {
+	assigned, err := s.assignManagementRole(ctx, id)
+	wrote = wrote || assigned
+	if err != nil {
 		return false, err
 	}
 	if err := st.InsertMeta(ctx, bootstrapMetaKey, id); err != nil && !errors.Is(err, store.ErrConflict) {
 		return false, fmt.Errorf("management: record bootstrap app: %w", err)
 	}
-	s.cfg.OnChange()
 	return created, nil
 }
 
@@ -182,10 +204,11 @@ func (s *Service) CreateFirstBootstrapApp(ctx context.Context) (id, plain string
 	if err := s.createM2MApp(ctx, id, bootstrapAppName, plain); err != nil {
 		return "", "", false, err
 	}
-	if err := s.assignManagementRole(ctx, id); err != nil {
+	// Announced once, after the role too, or after its failure.
+	defer s.announce(change.App(id))
+	if _, err := s.assignManagementRole(ctx, id); err != nil {
 		return "", "", false, err
 	}
-	s.cfg.OnChange()
 	return id, plain, true, nil
 }
 
@@ -219,24 +242,24 @@ func (s *Service) sealSecret(appID, name, plain string, now int64, expiresAt *in
 }
 
 // ensureSecret makes plain a valid, unexpiring secret of app, replacing its
-// "Default secret" when no secret matches.
-func (s *Service) ensureSecret(ctx context.Context, appID, plain string) error {
+// "Default secret" when no secret matches, and reports whether it did.
+func (s *Service) ensureSecret(ctx context.Context, appID, plain string) (bool, error) {
 	st, t := s.cfg.Store, s.cfg.Tenant
 	list, err := st.ListSecrets(ctx, t, appID)
 	if err != nil {
-		return fmt.Errorf("management: list secrets: %w", err)
+		return false, fmt.Errorf("management: list secrets: %w", err)
 	}
 	d := s.cfg.Box.Digest(plain)
 	for _, sec := range list {
 		if secret.Equal(sec.Digest, d) && sec.ExpiresAt == nil {
-			return nil
+			return false, nil
 		}
 	}
 	sec, err := s.sealSecret(appID, DefaultSecretName, plain, s.nowMs(), nil)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return st.Tx(ctx, func(q *store.Queries) error {
+	err = st.Tx(ctx, func(q *store.Queries) error {
 		if err := q.DeleteSecret(ctx, t, appID, DefaultSecretName); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("management: replace secret: %w", err)
 		}
@@ -245,20 +268,23 @@ func (s *Service) ensureSecret(ctx context.Context, appID, plain string) error {
 		}
 		return nil
 	})
+	return err == nil, err
 }
 
-func (s *Service) assignManagementRole(ctx context.Context, appID string) error {
+// assignManagementRole gives app the "Logto Management API access" role,
+// reporting whether it did (false: it held it).
+func (s *Service) assignManagementRole(ctx context.Context, appID string) (bool, error) {
 	role, err := s.managementRole(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	linkID, err := s.newID()
 	if err != nil {
-		return err
+		return false, err
 	}
 	err = s.cfg.Store.InsertApplicationRole(ctx, s.cfg.Tenant, linkID, appID, role.ID)
 	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("management: assign role: %w", err)
+		return false, fmt.Errorf("management: assign role: %w", err)
 	}
-	return nil
+	return err == nil, nil
 }

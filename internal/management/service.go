@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/customizer"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/secret"
@@ -21,9 +22,12 @@ type Config struct {
 	// SigningAlg is the algorithm of keys made at first start and by
 	// rotations that do not name one.
 	SigningAlg string
-	// OnChange is called after every committed write that can change what a
-	// token request is granted (the grant cache's Invalidate).
-	OnChange func()
+	// OnChange is called once after every committed write that changes what
+	// a token request is granted or signed with, with what the write changed
+	// (never an empty Set): the server drops those grant cache entries and
+	// tells the other instances. It is never called for a write that failed
+	// or changed nothing. No-op when nil.
+	OnChange func(change.Set)
 	Now      func() time.Time // time.Now when nil
 	Rand     io.Reader        // crypto/rand when nil
 	Logger   *slog.Logger
@@ -52,7 +56,7 @@ func New(cfg Config) *Service {
 		cfg.Rand = rand.Reader
 	}
 	if cfg.OnChange == nil {
-		cfg.OnChange = func() {}
+		cfg.OnChange = func(change.Set) {}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -66,3 +70,12 @@ func New(cfg Config) *Service {
 func (s *Service) nowMs() int64 { return s.cfg.Now().UnixMilli() }
 
 func (s *Service) newID() (string, error) { return secret.NewID(s.cfg.Rand) }
+
+// announce hands what a committed write changed to OnChange, unless it
+// changed nothing. Each write calls it once, after its commit, with
+// everything it changed merged into c.
+func (s *Service) announce(c change.Set) {
+	if !c.Empty() {
+		s.cfg.OnChange(c)
+	}
+}

@@ -71,25 +71,45 @@ WHERE tenant_id = $1 ORDER BY name, id`, tenant)
 
 // SetDefaultResource marks the resource id as the tenant's default (true),
 // clearing the previous default in the same transaction, or unmarks it
-// (false). ErrNotFound if there is no such resource; nothing changes then.
-func (q *Queries) SetDefaultResource(ctx context.Context, tenant, id string, isDefault bool) error {
+// (false). It returns the ids of the resources whose flag changed: none
+// when id already was as asked. ErrNotFound if there is no such resource;
+// nothing changes then.
+func (q *Queries) SetDefaultResource(ctx context.Context, tenant, id string, isDefault bool) ([]string, error) {
 	op := "set default resource " + id
-	if !isDefault {
-		res, err := q.q.ExecContext(ctx, `UPDATE resources SET is_default = FALSE
-WHERE tenant_id = $1 AND id = $2`, tenant, id)
-		return affectedOne(res, err, op)
-	}
-	// Two statements: the partial unique index is checked row by row on
-	// both engines, so the old default must be cleared first.
-	return q.atomic(ctx, func(q *Queries) error {
-		if _, err := q.q.ExecContext(ctx, `UPDATE resources SET is_default = FALSE
-WHERE tenant_id = $1 AND is_default AND id <> $2`, tenant, id); err != nil {
-			return wrap(op, err)
+	var changed []string
+	err := q.atomic(ctx, func(q *Queries) error {
+		// Each statement updates only rows whose flag differs, so that
+		// RETURNING names exactly the changes.
+		set := `UPDATE resources SET is_default = FALSE
+WHERE tenant_id = $1 AND id = $2 AND is_default RETURNING id`
+		if isDefault {
+			// Two statements: the partial unique index is checked row by
+			// row on both engines, so the old default must be cleared first.
+			cleared, err := q.stringColumn(ctx, op, `UPDATE resources SET is_default = FALSE
+WHERE tenant_id = $1 AND is_default AND id <> $2 RETURNING id`, tenant, id)
+			if err != nil {
+				return err
+			}
+			changed = cleared
+			set = `UPDATE resources SET is_default = TRUE
+WHERE tenant_id = $1 AND id = $2 AND NOT is_default RETURNING id`
 		}
-		res, err := q.q.ExecContext(ctx, `UPDATE resources SET is_default = TRUE
-WHERE tenant_id = $1 AND id = $2`, tenant, id)
-		return affectedOne(res, err, op)
+		ids, err := q.stringColumn(ctx, op, set, tenant, id)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 { // already as asked, or no such resource
+			if _, err := q.GetResource(ctx, tenant, id); err != nil {
+				return err
+			}
+		}
+		changed = append(changed, ids...)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return changed, nil
 }
 
 // InsertScope creates s. ErrConflict if its id, or its name within the

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
@@ -84,21 +85,37 @@ func TestDefaultResource(t *testing.T) {
 		c.IsDefault = true
 		wantErr(t, "second default", s.InsertResource(ctx, c), ErrConflict)
 
-		wantErr(t, "switch", s.SetDefaultResource(ctx, tenant, "rb", true), nil)
+		setDefault := func(what, id string, on bool, want ...string) {
+			t.Helper()
+			changed, err := s.SetDefaultResource(ctx, tenant, id, on)
+			wantErr(t, what, err, nil)
+			if !slices.Equal(changed, want) {
+				t.Errorf("%s: changed %q, want %q", what, changed, want)
+			}
+		}
+		setDefault("switch", "rb", true, "ra", "rb")
 		wantDefault("rb")
-		wantErr(t, "set again", s.SetDefaultResource(ctx, tenant, "rb", true), nil)
+		setDefault("set again", "rb", true)
 		wantDefault("rb")
-		wantErr(t, "missing", s.SetDefaultResource(ctx, tenant, "ghost", true), ErrNotFound)
+		_, err := s.SetDefaultResource(ctx, tenant, "ghost", true)
+		wantErr(t, "missing", err, ErrNotFound)
 		wantDefault("rb") // the failed call rolled back its clearing
+		var changed []string
 		wantErr(t, "switch inside tx", s.Tx(ctx, func(q *Queries) error {
-			return q.SetDefaultResource(ctx, tenant, "ra", true)
+			var err error
+			changed, err = q.SetDefaultResource(ctx, tenant, "ra", true)
+			return err
 		}), nil)
+		if !slices.Equal(changed, []string{"rb", "ra"}) {
+			t.Errorf("switch inside tx: changed %q", changed)
+		}
 		wantDefault("ra")
-		wantErr(t, "unset other", s.SetDefaultResource(ctx, tenant, "rb", false), nil)
+		setDefault("unset other", "rb", false)
 		wantDefault("ra")
-		wantErr(t, "unset", s.SetDefaultResource(ctx, tenant, "ra", false), nil)
+		setDefault("unset", "ra", false, "ra")
 		wantDefault("")
-		wantErr(t, "unset missing", s.SetDefaultResource(ctx, tenant, "ghost", false), ErrNotFound)
+		_, err = s.SetDefaultResource(ctx, tenant, "ghost", false)
+		wantErr(t, "unset missing", err, ErrNotFound)
 	})
 }
 

@@ -1,0 +1,408 @@
+package management
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/change"
+	"github.com/gatehouse/gatehouse/internal/rbac"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/storetest"
+)
+
+// The tests of this file hold every write of the Service to the change it
+// announces: exactly that Set, once, after the commit, and nothing for a
+// write that fails or changes nothing. Beyond the Set itself they check it
+// against the database: what the grant cache would load (every
+// application's row, secrets and grants, the resource list; and the
+// signing keys) is read inside OnChange, and must already be what it is
+// after the write returned (the write had committed); a write announcing
+// nothing must leave it as it was; and a write announcing only
+// applications must change no other application.
+//
+// The cases of one test share a database per engine; each makes the
+// objects it writes to.
+
+// grantState is what the grant cache would load, read from the store: the
+// row, secrets and grants of every application, the resource list as the
+// cache keeps it, and the signing keys.
+type grantState struct {
+	apps      map[string]string
+	resources string
+	keys      string
+}
+
+func readGrantState(ctx context.Context, st *store.Store) (grantState, error) {
+	t := rbac.DefaultTenant
+	gs := grantState{apps: map[string]string{}}
+	apps, err := st.ListApplications(ctx, t, store.AppFilter{})
+	if err != nil {
+		return gs, err
+	}
+	for _, a := range apps {
+		secrets, err := st.ListSecrets(ctx, t, a.ID)
+		if err != nil {
+			return gs, err
+		}
+		grants, err := st.ApplicationGrants(ctx, t, a.ID)
+		if err != nil {
+			return gs, err
+		}
+		orgs, err := st.ApplicationOrganizationGrants(ctx, t, a.ID)
+		if err != nil {
+			return gs, err
+		}
+		for _, g := range orgs { // in the order the rows came
+			sort.Strings(g.Scopes)
+			for _, names := range g.Resources {
+				sort.Strings(names)
+			}
+		}
+		b, err := json.Marshal([]any{a, secrets, grants, orgs})
+		if err != nil {
+			return gs, err
+		}
+		gs.apps[a.ID] = string(b)
+	}
+	resources, err := st.ListResources(ctx, t)
+	if err != nil {
+		return gs, err
+	}
+	keys, err := st.ListSigningKeys(ctx, t)
+	if err != nil {
+		return gs, err
+	}
+	for i := range keys {
+		keys[i].PrivateSealed = nil
+	}
+	// What the grant cache keeps of a resource (not its name).
+	type cached struct {
+		ID, Indicator string
+		TTL           int64
+		Default       bool
+	}
+	list := make([]cached, len(resources))
+	for i, r := range resources {
+		list[i] = cached{r.ID, r.Indicator, r.AccessTokenTTL, r.IsDefault}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	b, _ := json.Marshal(list)
+	gs.resources = string(b)
+	b, _ = json.Marshal(keys)
+	gs.keys = string(b)
+	return gs, nil
+}
+
+// changedApps returns the applications whose state differs between a and b
+// (created and deleted ones too), sorted.
+func changedApps(a, b grantState) []string {
+	var out []string
+	for id, v := range a.apps {
+		if b.apps[id] != v {
+			out = append(out, id)
+		}
+	}
+	for id := range b.apps {
+		if _, ok := a.apps[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// announced is one OnChange call: the Set, and the grant state read during
+// the call.
+type announced struct {
+	set   change.Set
+	state grantState
+	err   error
+}
+
+// recorder is an OnChange hook that keeps what it was called with.
+type recorder struct {
+	st  *store.Store
+	mu  sync.Mutex
+	got []announced
+}
+
+func (r *recorder) OnChange(c change.Set) {
+	gs, err := readGrantState(context.Background(), r.st)
+	r.mu.Lock()
+	r.got = append(r.got, announced{set: c, state: gs, err: err})
+	r.mu.Unlock()
+}
+
+func (r *recorder) take() []announced {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.got
+	r.got = nil
+	return out
+}
+
+// changeFixture is a seeded Service whose OnChange records, with helpers
+// that make what a write needs; mark forgets what they announced.
+type changeFixture struct {
+	t      *testing.T
+	ctx    context.Context
+	s      *Service
+	st     *store.Store
+	rec    *recorder
+	before grantState
+}
+
+func newChangeService(t *testing.T, eng storetest.Engine) (*Service, *store.Store, *recorder) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, eng.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.EnsureTenant(ctx, rbac.DefaultTenant); err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	box, err := secret.NewBox(key, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{st: st}
+	s := New(Config{Store: st, Box: box, Indicator: "https://default.logto.app/api", OnChange: rec.OnChange})
+	return s, st, rec
+}
+
+func newChangeFixture(t *testing.T, eng storetest.Engine) *changeFixture {
+	t.Helper()
+	s, st, rec := newChangeService(t, eng)
+	ctx := context.Background()
+	if err := s.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LoadKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return &changeFixture{t: t, ctx: ctx, s: s, st: st, rec: rec}
+}
+
+// mark forgets the announcements of the preparations and reads the grant
+// state before the write.
+func (f *changeFixture) mark() {
+	f.t.Helper()
+	f.rec.take()
+	var err error
+	if f.before, err = readGrantState(f.ctx, f.st); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *changeFixture) must(err error) {
+	f.t.Helper()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+var fixtureSeq int
+
+// uniq returns a name not used before in this test binary.
+func uniq(prefix string) string {
+	fixtureSeq++
+	return fmt.Sprintf("%s%d", prefix, fixtureSeq)
+}
+
+func (f *changeFixture) app() string {
+	f.t.Helper()
+	a, err := f.s.CreateApplication(f.ctx, AppCreate{Name: uniq("app"), Type: rbac.AppMachineToMachine})
+	f.must(err)
+	return a.ID
+}
+
+func (f *changeFixture) resource() string {
+	f.t.Helper()
+	r, err := f.s.CreateResource(f.ctx, ResourceInput{Name: uniq("api"), Indicator: "https://" + uniq("api") + ".example"})
+	f.must(err)
+	return r.ID
+}
+
+func (f *changeFixture) scope(resourceID string) string {
+	f.t.Helper()
+	sc, err := f.s.CreateScope(f.ctx, resourceID, uniq("read:"), nil)
+	f.must(err)
+	return sc.ID
+}
+
+func (f *changeFixture) role(typ rbac.RoleType, scopeIDs ...string) string {
+	f.t.Helper()
+	r, err := f.s.CreateRole(f.ctx, RoleInput{Name: uniq("role"), Description: "d", Type: typ, ScopeIDs: scopeIDs})
+	f.must(err)
+	return r.ID
+}
+
+// grantedApp returns a new app holding a new M2M role with a new scope of
+// a new resource, and the ids of the role, the resource and the scope.
+func (f *changeFixture) grantedApp() (app, role, resource, scope string) {
+	f.t.Helper()
+	resource = f.resource()
+	scope = f.scope(resource)
+	role = f.role(rbac.RoleMachineToMachine, scope)
+	app = f.app()
+	_, err := f.s.AddAppRoles(f.ctx, app, []string{role})
+	f.must(err)
+	return app, role, resource, scope
+}
+
+func (f *changeFixture) org(members ...string) string {
+	f.t.Helper()
+	o, err := f.s.CreateOrganization(f.ctx, store.Organization{Name: uniq("org")})
+	f.must(err)
+	if len(members) > 0 {
+		f.must(f.s.AddOrganizationApplications(f.ctx, o.ID, members))
+	}
+	return o.ID
+}
+
+func (f *changeFixture) orgScope() string {
+	f.t.Helper()
+	sc, err := f.s.CreateOrganizationScope(f.ctx, uniq("org:read"), nil)
+	f.must(err)
+	return sc.ID
+}
+
+func (f *changeFixture) orgRole(typ rbac.RoleType, orgScopes, resourceScopes []string) string {
+	f.t.Helper()
+	r, err := f.s.CreateOrganizationRole(f.ctx, OrganizationRoleInput{Name: uniq("orgrole"), Type: typ,
+		OrganizationScopeIDs: orgScopes, ResourceScopeIDs: resourceScopes})
+	f.must(err)
+	return r.ID
+}
+
+// orgMember returns a new organization with a new member app holding a new
+// M2M organization role, which holds a new organization scope and a new
+// resource scope; and the ids of those.
+func (f *changeFixture) orgMember() (org, app, role, orgScope, resource string) {
+	f.t.Helper()
+	app = f.app()
+	org = f.org(app)
+	orgScope = f.orgScope()
+	resource = f.resource()
+	role = f.orgRole(rbac.RoleMachineToMachine, []string{orgScope}, []string{f.scope(resource)})
+	f.must(f.s.AddOrganizationApplicationRoles(f.ctx, org, []string{app}, []string{role}, true))
+	return org, app, role, orgScope, resource
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// changeCase is one write. run prepares what the write needs, calls
+// f.mark(), makes the write and returns the Set it must announce (the zero
+// Set: none) and the write's error.
+type changeCase struct {
+	name string
+	// fails: the write must fail and announce nothing.
+	fails bool
+	run   func(f *changeFixture) (change.Set, error)
+}
+
+// norm drops empty lists, so that nil and [] compare equal.
+func norm(c change.Set) change.Set {
+	var out change.Set
+	if err := json.Unmarshal([]byte(c.Encode()), &out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func runChangeCases(t *testing.T, cases []changeCase) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			f := newChangeFixture(t, eng)
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					f.t = t
+					f.before = grantState{}
+					want, err := c.run(f)
+					if f.before.apps == nil {
+						t.Fatal("case did not call mark")
+					}
+					got := f.rec.take()
+					after, serr := readGrantState(f.ctx, f.st)
+					if serr != nil {
+						t.Fatal(serr)
+					}
+					if c.fails {
+						if err == nil {
+							t.Fatal("write succeeded, want an error")
+						}
+						want = change.Set{}
+					} else if err != nil {
+						t.Fatalf("write: %v", err)
+					}
+					checkAnnounced(t, want, got, f.before, after)
+				})
+			}
+		})
+	}
+}
+
+func checkAnnounced(t *testing.T, want change.Set, got []announced, before, after grantState) {
+	t.Helper()
+	if want.Empty() {
+		for _, a := range got {
+			t.Errorf("announced %+v, want nothing", a.set)
+		}
+		if d := changedApps(before, after); len(d) > 0 || before.resources != after.resources || before.keys != after.keys {
+			t.Errorf("nothing announced, but applications %q changed (resources changed: %t, keys changed: %t)",
+				d, before.resources != after.resources, before.keys != after.keys)
+		}
+		return
+	}
+	if len(got) != 1 {
+		sets := make([]change.Set, len(got))
+		for i, a := range got {
+			sets[i] = a.set
+		}
+		t.Fatalf("announced %d times (%+v), want once: %+v", len(got), sets, want)
+	}
+	a := got[0]
+	if !reflect.DeepEqual(norm(a.set), norm(want)) {
+		t.Errorf("announced %+v\nwant      %+v", a.set, want)
+	}
+	if a.err != nil {
+		t.Fatalf("reading the store during OnChange: %v", a.err)
+	}
+	if !reflect.DeepEqual(a.state, after) {
+		t.Errorf("during OnChange the store did not show the write yet (announced before the commit); applications differing: %q",
+			changedApps(a.state, after))
+	}
+	d := changedApps(before, after)
+	if want.Grants() && len(d) == 0 && before.resources == after.resources {
+		t.Errorf("announced %+v, but no application or resource changed", want)
+	}
+	if !want.Grants() && (len(d) > 0 || before.resources != after.resources) {
+		t.Errorf("announced %+v, but applications %q changed (resources changed: %t)", want, d, before.resources != after.resources)
+	}
+	onlyApps := change.Set{Apps: want.Apps, Keys: want.Keys, Customizer: want.Customizer, Revoked: want.Revoked}
+	if reflect.DeepEqual(norm(onlyApps), norm(want)) {
+		for _, id := range d {
+			if !slices.Contains(want.Apps, id) {
+				t.Errorf("application %s changed but is not announced (%+v)", id, want)
+			}
+		}
+	}
+	if want.Keys == (before.keys == after.keys) {
+		t.Errorf("announced %+v, but the signing keys changed: %t", want, before.keys != after.keys)
+	}
+	if len(want.Resources) == 0 && before.resources != after.resources {
+		t.Errorf("the resource list changed but no resource is announced (%+v)", want)
+	}
+}
