@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Dialect names returned by [Store.Dialect]; they are also the names of the
@@ -32,13 +34,20 @@ const (
 // fills only as pages are used, and the token endpoint uses none.
 const sqliteParams = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL&_pragma=cache_size(-4096)"
 
+// ConnectTimeout bounds opening one PostgreSQL connection when the DSN
+// names no connect_timeout (pgx would otherwise wait for the operating
+// system's TCP timeout, minutes): while the database is unreachable, work
+// that needs a new connection fails within it, with [ErrUnavailable], instead
+// of hanging. A connect_timeout in the DSN (or PGCONNECT_TIMEOUT) wins.
+const ConnectTimeout = 5 * time.Second
+
 // Store is the database: a pool of connections to SQLite or PostgreSQL.
 // Its embedded *Queries run each statement on its own; [Store.Tx] runs
 // several in one transaction.
 type Store struct {
 	*Queries
-	db  *sql.DB
-	dsn string // for the notification listener's own connection
+	db *sql.DB
+	pg *pgx.ConnConfig // PostgreSQL only: for the notification listener's own connection
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -70,12 +79,15 @@ type Queries struct {
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	var (
 		db      *sql.DB
+		pg      *pgx.ConnConfig
 		dialect string
 		err     error
 	)
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		dialect = dialectPostgres
-		db, err = sql.Open("pgx", dsn)
+		if pg, err = pgConfig(dsn); err == nil {
+			db = stdlib.OpenDB(*pg)
+		}
 	} else {
 		dialect = dialectSQLite
 		db, err = openSQLite(dsn)
@@ -88,13 +100,26 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: connect %s: %w", dialect, err)
+		return nil, wrap("connect "+dialect, err)
 	}
 	if err := migrate(ctx, db, dialect); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, dsn: dsn}, nil
+	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, pg: pg}, nil
+}
+
+// pgConfig parses a PostgreSQL DSN, bounding connects by ConnectTimeout
+// unless it says otherwise.
+func pgConfig(dsn string) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = ConnectTimeout
+	}
+	return cfg, nil
 }
 
 // openSQLite prepares the file at path and opens a pool on it.
@@ -139,10 +164,7 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("store: ping: %w", err)
-	}
-	return nil
+	return wrap("ping", s.db.PingContext(ctx))
 }
 
 // Tx runs fn in one transaction: committed when fn returns nil, rolled back
@@ -157,7 +179,7 @@ func (s *Store) Tx(ctx context.Context, fn func(q *Queries) error) error {
 func inTx(ctx context.Context, db *sql.DB, dialect string, fn func(q *Queries) error) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return wrap("begin", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
