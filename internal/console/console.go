@@ -124,7 +124,11 @@ func (c *console) serve(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/console/static/") {
 		h.Set("Cache-Control", "no-store")
 	}
-	c.mux.ServeHTTP(w, r)
+	// The same bound on database work as the Management API's: during an
+	// outage a page fails with 503 instead of hanging.
+	ctx, cancel := context.WithTimeout(r.Context(), management.DefaultTimeout)
+	defer cancel()
+	c.mux.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // handlerFunc is a page of a signed-in administrator: it writes its answer
@@ -188,10 +192,18 @@ func (c *console) checkPost(w http.ResponseWriter, r *http.Request, want string)
 }
 
 // fail renders err: a management error as its page (not found, or the
-// message), anything else logged and answered with a generic 500.
+// message), a database that cannot be reached as 503, anything else logged
+// and answered with a generic 500.
 func (c *console) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	if errors.Is(err, errNotFound) {
 		c.renderError(w, r, s, http.StatusNotFound, "Not found", "There is no such page in the console.")
+		return
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		c.log.WarnContext(r.Context(), "console: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		c.renderError(w, r, s, http.StatusServiceUnavailable, "The database cannot be reached",
+			"Gatehouse cannot reach its database at the moment. Try again in a few seconds.")
 		return
 	}
 	var me *management.Error

@@ -52,6 +52,14 @@ func foreignKeyNotFound(status int) *Error {
 		"Cannot find one or more foreign keys. Please check the input and ensure that all referenced entities exist.")
 }
 
+// unavailable is 503 entity.database_unavailable: the database cannot be
+// reached (store.ErrUnavailable). Logto has no such answer (it gives 500);
+// the code sits beside its other database errors (docs/compatibility.md).
+func unavailable() *Error {
+	return errorf(http.StatusServiceUnavailable, "entity.database_unavailable",
+		"The database cannot be reached. Try again in a few seconds.")
+}
+
 // invalidInput is 400 request.invalid_input: input that passed the guard
 // but breaks a rule (spec §4.0, search; §4.3, expiresAt).
 func invalidInput(details string) *Error {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
 
@@ -27,7 +28,22 @@ type HandlerConfig struct {
 	// Revoked reports whether the token with this jti was revoked (the
 	// revocation denylist); nil: none is.
 	Revoked func(jti string) bool
+	// Timeout bounds the database work of one request; DefaultTimeout
+	// when 0.
+	Timeout time.Duration
 }
+
+// DefaultTimeout bounds the database work of one Management API request:
+// when the database does not answer within it (an outage that leaves
+// connections hanging rather than refused), the request ends with 503
+// instead of holding its client and a connection. Two PostgreSQL connect
+// attempts (store.ConnectTimeout each) fit in it; ordinary requests take
+// milliseconds.
+const DefaultTimeout = 10 * time.Second
+
+// retryAfter is the Retry-After of a 503 (seconds): about the time a
+// restarting database or a failover takes to accept connections again.
+const retryAfter = "5"
 
 // handlerFunc is a route: it writes its answer or returns an error, which
 // the api renders (an *Error as Logto's body, anything else as a 500).
@@ -43,6 +59,7 @@ type api struct {
 	now        func() time.Time
 	log        *slog.Logger
 	revoked    func(jti string) bool
+	timeout    time.Duration
 	mux        *http.ServeMux
 	patterns   []string // every route served, for the OpenAPI check
 }
@@ -58,7 +75,10 @@ func newAPI(cfg HandlerConfig) *api {
 	a := &api{
 		svc: cfg.Service, issuer: cfg.Issuer, endpoint: strings.TrimSuffix(cfg.Endpoint, "/"), indicator: cfg.Indicator,
 		keys: cfg.Keys, flushAudit: cfg.FlushAudit, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
-		revoked: cfg.Revoked,
+		revoked: cfg.Revoked, timeout: cfg.Timeout,
+	}
+	if a.timeout <= 0 {
+		a.timeout = DefaultTimeout
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -79,7 +99,9 @@ func Patterns() []string {
 	return newAPI(HandlerConfig{}).patterns
 }
 
-// handle registers a route that needs a Management API token.
+// handle registers a route that needs a Management API token. The token
+// is checked in memory (keys and denylist), so an outage of the database
+// cannot turn a valid token into a 401.
 func (a *api) handle(pattern string, h handlerFunc) {
 	a.patterns = append(a.patterns, pattern)
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
@@ -88,9 +110,7 @@ func (a *api) handle(pattern string, h handlerFunc) {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		if err := h(w, r); err != nil {
-			a.writeError(w, r, err)
-		}
+		a.serve(w, r, h)
 	})
 }
 
@@ -98,15 +118,28 @@ func (a *api) handle(pattern string, h handlerFunc) {
 func (a *api) handlePublic(pattern string, h handlerFunc) {
 	a.patterns = append(a.patterns, pattern)
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			a.writeError(w, r, err)
-		}
+		a.serve(w, r, h)
 	})
 }
 
-// writeError renders err: an *Error as {code, message, data?, details?},
-// anything else logged and answered with Logto's generic 500.
+// serve runs h within the request timeout and renders its error.
+func (a *api) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
+	ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
+	defer cancel()
+	r = r.WithContext(ctx)
+	if err := h(w, r); err != nil {
+		a.writeError(w, r, err)
+	}
+}
+
+// writeError renders err: an *Error as {code, message, data?, details?}, a
+// database that cannot be reached as 503 with Retry-After, anything else
+// logged and answered with Logto's generic 500.
 func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrUnavailable) {
+		a.log.WarnContext(r.Context(), "management api: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		err = unavailable()
+	}
 	var e *Error
 	if !errors.As(err, &e) {
 		a.log.ErrorContext(r.Context(), "management api", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -119,6 +152,9 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		Details string `json:"details,omitempty"`
 		Message string `json:"message"`
 	}{e.Code, e.Data, e.Details, e.Message}
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	writeJSON(w, e.Status, body)
 }
 

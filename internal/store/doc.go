@@ -14,7 +14,10 @@
 // BenchmarkInsertLogs), never the SQL text.
 //
 // Driver errors are mapped in one place ([ErrNotFound], [ErrConflict],
-// [ErrForeignKey], [ErrCheck], [ErrTooLong]) so that callers never look at driver types.
+// [ErrForeignKey], [ErrCheck], [ErrTooLong], and [ErrUnavailable] for a
+// database that cannot be reached) so that callers never look at driver
+// types. Connecting to PostgreSQL is bounded by [ConnectTimeout] unless the
+// DSN says otherwise; every other wait is bounded by the caller's context.
 //
 // The package deliberately does not validate input beyond what the schema
 // enforces (name lengths, allowed characters, which app types may hold

@@ -54,9 +54,9 @@ func (s *Store) Listen(ctx context.Context, fn func(payload string), ready chan<
 }
 
 func (s *Store) listenOnce(ctx context.Context, fn func(string), first *bool, ready chan<- struct{}) error {
-	conn, err := pgx.Connect(ctx, s.dsn)
+	conn, err := pgx.ConnectConfig(ctx, s.pg.Copy())
 	if err != nil {
-		return fmt.Errorf("store: listen: %w", err)
+		return wrap("listen", err)
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {

@@ -88,7 +88,7 @@ func (q *Queries) insertTyped(ctx context.Context, op, insert string, args []any
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", op, err)
+		return wrap(op, err)
 	}
 	if n == 1 {
 		return nil

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 )
 
 // affectedOne turns the result of an UPDATE or DELETE of one row into an
@@ -14,7 +13,7 @@ func affectedOne(res sql.Result, err error, op string) error {
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", op, err)
+		return wrap(op, err)
 	}
 	if n == 0 {
 		return notFound(op)

@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Dialect names returned by [Store.Dialect]; they are also the names of the
@@ -32,6 +34,13 @@ const (
 // fills only as pages are used, and the token endpoint uses none.
 const sqliteParams = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL&_pragma=cache_size(-4096)"
 
+// ConnectTimeout bounds opening one PostgreSQL connection when the DSN
+// names no connect_timeout (pgx would otherwise wait for the operating
+// system's TCP timeout, minutes): while the database is unreachable, work
+// that needs a new connection fails within it, with [ErrUnavailable], instead
+// of hanging. A connect_timeout in the DSN (or PGCONNECT_TIMEOUT) wins.
+const ConnectTimeout = 5 * time.Second
+
 // Store is the database: a pool of connections to SQLite or PostgreSQL.
 // Its embedded *Queries run each statement on its own; [Store.Tx] runs
 // several in one transaction.
@@ -42,7 +51,7 @@ type Store struct {
 	// that a token request's cache miss never queues for a connection
 	// behind management writes or the audit log's batches.
 	reads *sql.DB
-	dsn   string // for the notification listener's own connection
+	pg    *pgx.ConnConfig // PostgreSQL only: for the notification listener's own connection
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -74,14 +83,18 @@ type Queries struct {
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	var (
 		db      *sql.DB
+		pg      *pgx.ConnConfig
 		dialect string
 		err     error
 	)
 	dialect = dialectSQLite
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		dialect = dialectPostgres
+		pg, err = pgConfig(dsn)
 	}
-	db, err = openPool(dsn, dialect)
+	if err == nil {
+		db, err = openPool(dsn, pg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
@@ -90,20 +103,20 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: connect %s: %w", dialect, err)
+		return nil, wrap("connect "+dialect, err)
 	}
 	if err := migrate(ctx, db, dialect); err != nil {
 		db.Close()
 		return nil, err
 	}
-	reads, err := openPool(dsn, dialect)
+	reads, err := openPool(dsn, pg)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
 	reads.SetMaxOpenConns(readConns)
 	reads.SetMaxIdleConns(readConns)
-	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, reads: reads, dsn: dsn}, nil
+	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, reads: reads, pg: pg}, nil
 }
 
 // readConns bounds the grant cache's pool: loads are single-flighted per
@@ -117,11 +130,26 @@ func (s *Store) Reader() *Queries {
 	return &Queries{q: s.reads, dialect: s.dialect}
 }
 
-func openPool(dsn, dialect string) (*sql.DB, error) {
-	if dialect == dialectPostgres {
-		return sql.Open("pgx", dsn)
+// openPool opens a pool on the PostgreSQL database of pg, or (pg nil) on
+// the SQLite file at dsn.
+func openPool(dsn string, pg *pgx.ConnConfig) (*sql.DB, error) {
+	if pg != nil {
+		return stdlib.OpenDB(*pg), nil
 	}
 	return openSQLite(dsn)
+}
+
+// pgConfig parses a PostgreSQL DSN, bounding connects by ConnectTimeout
+// unless it says otherwise.
+func pgConfig(dsn string) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = ConnectTimeout
+	}
+	return cfg, nil
 }
 
 // openSQLite prepares the file at path and opens a pool on it.
@@ -169,10 +197,7 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("store: ping: %w", err)
-	}
-	return nil
+	return wrap("ping", s.db.PingContext(ctx))
 }
 
 // Tx runs fn in one transaction: committed when fn returns nil, rolled back
@@ -187,7 +212,7 @@ func (s *Store) Tx(ctx context.Context, fn func(q *Queries) error) error {
 func inTx(ctx context.Context, db *sql.DB, dialect string, fn func(q *Queries) error) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return wrap("begin", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
