@@ -26,6 +26,13 @@
 // and measures such early requests from their real start: latencies neither
 // include the timer's overshoot nor hide the server's queueing.
 //
+// Many apps (credentials.go): with -credentials each worker picks the app
+// of every request from its own random stream (uniform, or Zipf with
+// -zipf), and writes that app's request, encoded once per run like the
+// single app's. Which apps were sent is noted in a per-worker bitmap, ORed
+// together at the end, so the report's distinct-app count costs the hot
+// path one OR and no lock.
+//
 // Baseline (baseline.go, served by "gatehouse bench baseline") is the lower
 // bound to compare with: a bare handler that parses, checks a digest and
 // signs ES256, nothing else. Figures are reported as ratios to it, measured
