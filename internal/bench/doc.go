@@ -39,7 +39,14 @@
 // in the same run on the same machine, because absolute figures say more
 // about the machine than about the server.
 //
-// The package owns flag parsing for the subcommand, the wire client, the
+// Two helpers (provision.go, writes.go) set the scene for a fleet-sized run
+// through the Management API, with the public client package, as any
+// operator could: "gatehouse bench provision" makes N apps each holding one
+// M2M role and writes the -credentials file; "gatehouse bench writes" sends
+// app PATCHes at a fixed rate while the bench runs. They are not on the
+// measured path and use net/http freely.
+//
+// The package owns flag parsing for the subcommands, the wire client, the
 // schedule and the report (text and JSON). It does not own the server, does
 // not validate tokens it receives (bodies of 2xx answers are discarded
 // unread), speaks neither HTTP/2 nor proxies, and does not compare runs:

@@ -185,10 +185,13 @@ func newReport(o options, s *stats, measured time.Duration, interrupted bool) re
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // writeJSON prints the report as one JSON object.
-func (r report) writeJSON(w io.Writer) error {
+func (r report) writeJSON(w io.Writer) error { return writeJSONTo(w, r) }
+
+// writeJSONTo prints v as one indented JSON object.
+func writeJSONTo(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(v)
 }
 
 // writeText prints the report for people.
