@@ -85,7 +85,7 @@ func Writes(ctx context.Context, args []string, getenv func(string) string, stdo
 	if asJSON {
 		err = writeJSONTo(stdout, r)
 	} else {
-		_, err = fmt.Fprintf(stdout, "Writes       %d at %s/s for %s to app %s: %d failed, %d skipped (all %d busy)\n"+
+		_, err = fmt.Fprintf(stdout, "Writes       %d at %s/s for %s to app %s: %d failed, %d skipped (no free slot of -c %d)\n"+
 			"Latency      p50 %s  p99 %s  max %s\n",
 			r.Writes, strconv.FormatFloat(rate, 'f', -1, 64), d, appID, r.Failed, r.Skipped, conn.conns,
 			humanUS(r.Latency.P50), humanUS(r.Latency.P99), humanUS(r.Latency.Max))
