@@ -4,6 +4,8 @@
 //	gatehouse serve            run the server (see docs/configuration.md)
 //	gatehouse bench            load-test a client-credentials token endpoint
 //	gatehouse bench baseline   serve a bare token endpoint to compare with
+//	gatehouse bench provision  create N apps through the Management API for bench -credentials
+//	gatehouse bench writes     send Management API writes at a fixed rate
 //
 // main only turns signals into a cancelled context and the result of
 // app.Run into the exit code; everything else lives in internal/app.

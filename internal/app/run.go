@@ -24,6 +24,8 @@ Usage:
   gatehouse serve [flags]    run the server (SQLite in ./data unless configured)
   gatehouse bench [flags]    load-test a token endpoint (gatehouse bench -h)
   gatehouse bench baseline   serve a bare token endpoint to compare with (the lower bound)
+  gatehouse bench provision  create N apps through the Management API for bench -credentials
+  gatehouse bench writes     send Management API writes at a fixed rate during a bench
   gatehouse help             show this text
 
 Management commands, built on the Management API ("gatehouse apps -h";
@@ -44,8 +46,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
-		if len(args) > 1 && args[1] == "baseline" {
-			return bench.ServeBaseline(ctx, args[2:], stdout, stderr)
+		if len(args) > 1 {
+			switch args[1] {
+			case "baseline":
+				return bench.ServeBaseline(ctx, args[2:], stdout, stderr)
+			case "provision":
+				return bench.Provision(ctx, args[2:], getenv, stdout, stderr)
+			case "writes":
+				return bench.Writes(ctx, args[2:], getenv, stdout, stderr)
+			}
 		}
 		return bench.Run(ctx, args[1:], getenv, stdout, stderr)
 	case "token", "apps", "resources", "scopes", "roles":

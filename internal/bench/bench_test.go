@@ -74,11 +74,11 @@ func BenchmarkClientRoundTrip(b *testing.B) {
 	go rawServer(ln)
 
 	o := options{
-		url: "http://" + ln.Addr().String() + "/oidc/token", clientID: testID, clientSecret: testSecret,
+		url: "http://" + ln.Addr().String() + "/oidc/token", creds: []credential{{testID, testSecret}},
 		auth: authBasic, resource: testRes, scope: testScope, conns: 1, timeout: 5 * time.Second,
 	}
 	u, _ := url.Parse(o.url)
-	t := &target{addr: ln.Addr().String(), request: buildRequest(u, o), timeout: o.timeout}
+	t := &target{addr: ln.Addr().String(), requests: buildRequests(u, o), timeout: o.timeout}
 	w := newWorker(0, t)
 	s := &schedule{timeout: o.timeout, conns: 1}
 	ctx := context.Background()

@@ -86,22 +86,24 @@ func (k errKind) String() string {
 // target is everything a connection needs to reach the endpoint; it is built
 // once per run and shared read-only by all connections.
 type target struct {
-	addr    string      // host:port to dial
-	tls     *tls.Config // nil for http
-	request []byte      // the complete request, headers and body
-	timeout time.Duration
+	addr     string      // host:port to dial
+	tls      *tls.Config // nil for http
+	requests [][]byte    // each app's complete request, headers and body
+	timeout  time.Duration
 }
 
 // client is one keep-alive HTTP/1.1 connection, used by one goroutine.
 //
-// Nothing in a token request varies between requests, so the request bytes
-// are built once for the whole run (target.request) and written as they are:
-// no per-connection copy, no rewriting, one write syscall per request.
+// Nothing in a token request varies between requests of one app, so each
+// app's request bytes are built once for the whole run (target.requests) and
+// written as they are: no per-connection copy, no rewriting, one write
+// syscall per request.
 type client struct {
 	t      *target
 	dialer net.Dialer
 	br     *bufio.Reader
 	body   []byte // the last non-2xx body, truncated to keepBody
+	sent   bool   // the last roundTrip wrote its request
 
 	// conn is written only by the owning goroutine, under mu, so that abort
 	// (called from another goroutine when the run is cancelled) can close it.
@@ -172,10 +174,12 @@ func (c *client) abort() {
 	}
 }
 
-// roundTrip sends the request and reads one response, reconnecting first if
-// needed. On success it returns the status code (the body of a non-2xx answer
-// is in c.body). On failure it closes the connection and says what failed.
-func (c *client) roundTrip(ctx context.Context, deadline time.Time) (int, errKind, error) {
+// roundTrip sends req and reads one response, reconnecting first if needed.
+// On success it returns the status code (the body of a non-2xx answer is in
+// c.body). On failure it closes the connection and says what failed.
+// c.sent tells whether the request was written whole, answered or not.
+func (c *client) roundTrip(ctx context.Context, deadline time.Time, req []byte) (int, errKind, error) {
+	c.sent = false
 	if err := c.connect(ctx); err != nil {
 		return 0, classify(err, kindConnect), err
 	}
@@ -183,10 +187,11 @@ func (c *client) roundTrip(ctx context.Context, deadline time.Time) (int, errKin
 		c.close()
 		return 0, kindWrite, err
 	}
-	if _, err := c.conn.Write(c.t.request); err != nil {
+	if _, err := c.conn.Write(req); err != nil {
 		c.close()
 		return 0, classify(err, kindWrite), err
 	}
+	c.sent = true
 	status, closeConn, err := readResponse(c.br, &c.body)
 	if err != nil {
 		c.close()

@@ -26,13 +26,27 @@
 // and measures such early requests from their real start: latencies neither
 // include the timer's overshoot nor hide the server's queueing.
 //
+// Many apps (credentials.go): with -credentials each worker picks the app
+// of every request from its own random stream (uniform, or Zipf with
+// -zipf), and writes that app's request, encoded once per run like the
+// single app's. Which apps were sent is noted in a per-worker bitmap, ORed
+// together at the end, so the report's distinct-app count costs the hot
+// path one OR and no lock.
+//
 // Baseline (baseline.go, served by "gatehouse bench baseline") is the lower
 // bound to compare with: a bare handler that parses, checks a digest and
 // signs ES256, nothing else. Figures are reported as ratios to it, measured
 // in the same run on the same machine, because absolute figures say more
 // about the machine than about the server.
 //
-// The package owns flag parsing for the subcommand, the wire client, the
+// Two helpers (provision.go, writes.go) set the scene for a fleet-sized run
+// through the Management API, with the public client package, as any
+// operator could: "gatehouse bench provision" makes N apps each holding one
+// M2M role and writes the -credentials file; "gatehouse bench writes" sends
+// app PATCHes at a fixed rate while the bench runs. They are not on the
+// measured path and use net/http freely.
+//
+// The package owns flag parsing for the subcommands, the wire client, the
 // schedule and the report (text and JSON). It does not own the server, does
 // not validate tokens it receives (bodies of 2xx answers are discarded
 // unread), speaks neither HTTP/2 nor proxies, and does not compare runs:

@@ -37,10 +37,26 @@ intended time, so server stalls are not hidden (no coordinated omission).
 Requests that could not start on time are sent late and reported as late;
 those more than -timeout behind are dropped and reported as errors.
 
+One app (-client-id, -client-secret) is the hot-cache case. To see a server
+as a fleet uses it, give -credentials FILE instead: lines "id secret" (blank
+lines and # comments skipped), one per app; each request goes to an app
+picked at random, uniformly, or with -zipf S (S > 1) so that a few apps are
+hot (P(k) ~ 1/(k+1)^S for the app on the k-th line, 0-based: larger S, more
+skew). Each app's request is encoded once, so many apps cost the generator
+nothing more per request. The report counts the distinct apps requested.
+"gatehouse bench provision" creates such apps and writes such a file;
+"gatehouse bench writes" adds Management API writes at a fixed rate.
+
 Example:
   GATEHOUSE_CLIENT_SECRET=... gatehouse bench -client-id m2m-app \
       -resource https://api.example.com -c 64 -d 10s
   gatehouse bench -client-id m2m-app -client-secret s3cret -rate 20000 -json
+  gatehouse bench -credentials apps.txt -zipf 1.1 -resource https://scale.api -scope read
+
+Subcommands (each has -h):
+  gatehouse bench baseline    serve a bare token endpoint, the lower bound to compare with
+  gatehouse bench provision   create N apps through the Management API, write their credentials
+  gatehouse bench writes      send Management API writes at a fixed rate, report their latency
 
 Flags:
 `
@@ -51,6 +67,9 @@ type options struct {
 	url          string
 	clientID     string
 	clientSecret string
+	credentials  string       // -credentials file name; "" = the one app of -client-id
+	zipf         float64      // Zipf exponent of the spread over apps; 0 = uniform
+	creds        []credential // the apps requests are spread over; at least one after parseArgs
 	auth         string
 	resource     string
 	scope        string
@@ -71,8 +90,10 @@ func parseArgs(args []string, getenv func(string) string, stdout io.Writer) (opt
 	fs := flag.NewFlagSet("gatehouse bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by Run, help goes to stdout
 	fs.StringVar(&o.url, "url", defaultURL, "token endpoint `URL` ["+envURL+"]")
-	fs.StringVar(&o.clientID, "client-id", "", "client (application) `id`, required ["+envClientID+"]")
-	fs.StringVar(&o.clientSecret, "client-secret", "", "client `secret`, required ["+envClientSecret+"]")
+	fs.StringVar(&o.clientID, "client-id", "", "client (application) `id`, required unless -credentials ["+envClientID+"]")
+	fs.StringVar(&o.clientSecret, "client-secret", "", "client `secret`, required unless -credentials ["+envClientSecret+"]")
+	fs.StringVar(&o.credentials, "credentials", "", "`file` of lines \"id secret\" (# comments); spread requests over these apps instead of -client-id")
+	fs.Float64Var(&o.zipf, "zipf", 0, "with -credentials: pick apps with Zipf exponent `S` > 1 (the first lines hottest); default uniform")
 	fs.StringVar(&o.auth, "auth", authBasic, "client authentication: `basic` (Authorization header, RFC 6749 §2.3.1) or post (form body)")
 	fs.StringVar(&o.resource, "resource", "", "resource indicator `URI` to request (RFC 8707), optional")
 	fs.StringVar(&o.scope, "scope", "", "space-separated `scopes` to request, optional")
@@ -100,22 +121,43 @@ func parseArgs(args []string, getenv func(string) string, stdout io.Writer) (opt
 	if v := getenv(envURL); v != "" && !set["url"] {
 		o.url = v
 	}
-	if o.clientID == "" {
-		o.clientID = getenv(envClientID)
+	var errs []error
+	if o.credentials != "" {
+		// The environment may well hold one app's credentials; only the
+		// flags conflict.
+		if set["client-id"] || set["client-secret"] {
+			errs = append(errs, errors.New("-credentials and -client-id/-client-secret are mutually exclusive"))
+		}
+		creds, err := readCredentials(o.credentials)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		o.creds = creds
+	} else {
+		if o.clientID == "" {
+			o.clientID = getenv(envClientID)
+		}
+		if o.clientSecret == "" {
+			o.clientSecret = getenv(envClientSecret)
+		}
+		o.creds = []credential{{id: o.clientID, secret: o.clientSecret}}
 	}
-	if o.clientSecret == "" {
-		o.clientSecret = getenv(envClientSecret)
+	if set["zipf"] && o.credentials == "" {
+		errs = append(errs, errors.New("-zipf needs -credentials (a spread over several apps)"))
 	}
-	return o, o.validate()
+	if set["zipf"] && !(o.zipf > 1 && o.zipf <= 1e6) { // also refuses NaN
+		errs = append(errs, fmt.Errorf("-zipf must be greater than 1 (a Zipf exponent), not %v", o.zipf))
+	}
+	return o, errors.Join(append(errs, o.validate())...)
 }
 
 // validate reports every problem at once.
 func (o options) validate() error {
 	var errs []error
-	if o.clientID == "" {
-		errs = append(errs, errors.New("-client-id is required (or "+envClientID+")"))
+	if o.credentials == "" && o.clientID == "" {
+		errs = append(errs, errors.New("-client-id is required (or "+envClientID+"), or -credentials"))
 	}
-	if o.clientSecret == "" {
+	if o.credentials == "" && o.clientSecret == "" {
 		errs = append(errs, errors.New("-client-secret is required (or "+envClientSecret+")"))
 	}
 	if o.auth != authBasic && o.auth != authPost {
@@ -174,9 +216,9 @@ func newTarget(o options) (*target, error) {
 		}
 	}
 	t := &target{
-		addr:    net.JoinHostPort(u.Hostname(), port),
-		request: buildRequest(u, o),
-		timeout: o.timeout,
+		addr:     net.JoinHostPort(u.Hostname(), port),
+		requests: buildRequests(u, o),
+		timeout:  o.timeout,
 	}
 	if u.Scheme == "https" {
 		t.tls = &tls.Config{
@@ -191,11 +233,29 @@ func newTarget(o options) (*target, error) {
 	return t, nil
 }
 
-// buildRequest renders the whole token request once.
-func buildRequest(u *url.URL, o options) []byte {
+// buildRequests renders every app's whole token request once, into one
+// buffer (one allocation for the GC to track, however many apps).
+func buildRequests(u *url.URL, o options) [][]byte {
+	var buf []byte
+	ends := make([]int, len(o.creds))
+	for i, c := range o.creds {
+		buf = append(buf, buildRequest(u, o, c)...)
+		ends[i] = len(buf)
+	}
+	reqs := make([][]byte, len(o.creds))
+	start := 0
+	for i, end := range ends {
+		reqs[i] = buf[start:end:end]
+		start = end
+	}
+	return reqs
+}
+
+// buildRequest renders one app's whole token request.
+func buildRequest(u *url.URL, o options, c credential) []byte {
 	form := "grant_type=client_credentials"
 	if o.auth == authPost {
-		form += "&client_id=" + url.QueryEscape(o.clientID) + "&client_secret=" + url.QueryEscape(o.clientSecret)
+		form += "&client_id=" + url.QueryEscape(c.id) + "&client_secret=" + url.QueryEscape(c.secret)
 	}
 	if o.resource != "" {
 		form += "&resource=" + url.QueryEscape(o.resource)
@@ -210,7 +270,7 @@ func buildRequest(u *url.URL, o options) []byte {
 	b.WriteString("Accept: application/json\r\n")
 	b.WriteString("Content-Type: application/x-www-form-urlencoded\r\n")
 	if o.auth == authBasic {
-		b.WriteString("Authorization: " + basicAuth(o.clientID, o.clientSecret) + "\r\n")
+		b.WriteString("Authorization: " + basicAuth(c.id, c.secret) + "\r\n")
 	}
 	b.WriteString("Content-Length: " + strconv.Itoa(len(form)) + "\r\n\r\n")
 	b.WriteString(form)

@@ -24,6 +24,7 @@ type stats struct {
 	status  [maxStatus]uint64
 	errs    [numKinds]uint64
 	late    uint64 // open loop: sent more than lateAfter after the intended time
+	apps    appSet // the apps (indices into target.requests) of counted requests that were sent
 	samples []sample
 }
 
@@ -61,6 +62,7 @@ func (s *stats) merge(o *stats) {
 		s.errs[i] += c
 	}
 	s.late += o.late
+	s.apps = s.apps.union(o.apps)
 next:
 	for _, os := range o.samples {
 		for i := range s.samples {
@@ -80,6 +82,11 @@ next:
 type report struct {
 	Target         string            `json:"target"`
 	Auth           string            `json:"auth"`
+	Credentials    string            `json:"credentials,omitempty"` // -credentials file
+	Spread         string            `json:"spread"`                // uniform or zipf
+	Zipf           float64           `json:"zipf,omitempty"`        // Zipf exponent
+	AppsGiven      int               `json:"apps_given"`            // apps requests could go to
+	AppsUsed       int               `json:"apps_used"`             // distinct apps of the measured requests sent
 	Connections    int               `json:"connections"`
 	DurationUS     float64           `json:"duration_us"` // measured window (shorter if interrupted)
 	WarmupUS       float64           `json:"warmup_us"`
@@ -122,6 +129,11 @@ func newReport(o options, s *stats, measured time.Duration, interrupted bool) re
 	r := report{
 		Target:      o.url,
 		Auth:        o.auth,
+		Credentials: o.credentials,
+		Spread:      "uniform",
+		Zipf:        o.zipf,
+		AppsGiven:   len(o.creds),
+		AppsUsed:    s.apps.count(),
 		Connections: o.conns,
 		DurationUS:  us(measured),
 		WarmupUS:    us(o.warmup),
@@ -150,6 +162,9 @@ func newReport(o options, s *stats, measured time.Duration, interrupted bool) re
 		},
 		ErrorSamples: s.samples,
 	}
+	if o.zipf > 0 {
+		r.Spread = "zipf"
+	}
 	for _, c := range s.errs {
 		r.Errors.Total += c
 	}
@@ -170,10 +185,13 @@ func newReport(o options, s *stats, measured time.Duration, interrupted bool) re
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // writeJSON prints the report as one JSON object.
-func (r report) writeJSON(w io.Writer) error {
+func (r report) writeJSON(w io.Writer) error { return writeJSONTo(w, r) }
+
+// writeJSONTo prints v as one indented JSON object.
+func writeJSONTo(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(v)
 }
 
 // writeText prints the report for people.
@@ -190,6 +208,13 @@ func (r report) writeText(w io.Writer) error {
 		b.WriteString(" (interrupted)")
 	}
 	b.WriteString("\n")
+	if r.Credentials != "" {
+		spread := "uniform"
+		if r.Spread == "zipf" {
+			spread = "zipf s=" + strconv.FormatFloat(r.Zipf, 'g', -1, 64)
+		}
+		fmt.Fprintf(&b, "Apps         %d used of %d given (%s, %s)\n", r.AppsUsed, r.AppsGiven, r.Credentials, spread)
+	}
 	fmt.Fprintf(&b, "Requests     %d answered (%d 2xx), %.1f req/s\n", r.Requests, r.OK, r.RequestsPerSec)
 	l := r.Latency
 	if r.Requests > 0 {

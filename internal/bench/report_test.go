@@ -53,3 +53,38 @@ Errors       6 (status 1, connect 2, dropped 3)
 		t.Errorf("text report:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestReportAppsLine(t *testing.T) {
+	s := stats{apps: newAppSet(300)}
+	for _, i := range []int{0, 1, 1, 299} {
+		s.apps.add(i)
+		s.hist.record(time.Millisecond)
+		s.status[200]++
+	}
+	creds := make([]credential, 300)
+	for _, tc := range []struct {
+		zipf float64
+		want string
+	}{
+		{0, "Apps         3 used of 300 given (apps.txt, uniform)\n"},
+		{1.25, "Apps         3 used of 300 given (apps.txt, zipf s=1.25)\n"},
+	} {
+		o := options{url: "http://h/oidc/token", auth: authBasic, conns: 1, credentials: "apps.txt", creds: creds, zipf: tc.zipf}
+		r := newReport(o, &s, time.Second, false)
+		var b strings.Builder
+		if err := r.writeText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("text report lacks %q:\n%s", tc.want, b.String())
+		}
+	}
+	// One app (-client-id): the text report has no Apps line, the JSON one
+	// says 1 given.
+	r := newReport(options{url: "http://h/oidc/token", creds: creds[:1]}, &stats{apps: newAppSet(1)}, time.Second, false)
+	var b strings.Builder
+	r.writeText(&b)
+	if strings.Contains(b.String(), "Apps") || r.AppsGiven != 1 || r.Spread != "uniform" {
+		t.Errorf("single app: %+v\n%s", r, b.String())
+	}
+}

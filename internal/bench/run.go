@@ -74,10 +74,14 @@ type schedule struct {
 func execute(ctx context.Context, o options, t *target) (*stats, time.Duration, bool) {
 	s := &schedule{rate: o.rate, conns: o.conns, timeout: o.timeout}
 	workers := make([]*worker, o.conns)
+	// Each worker picks apps from its own stream; the clock seeds the run so
+	// that two runs do not replay the same sequence.
+	seed := time.Now().UnixNano()
 	var ready, done sync.WaitGroup
 	begin := make(chan struct{})
 	for i := range workers {
 		w := newWorker(i, t)
+		w.pick = newPicker(len(t.requests), o.zipf, seed+int64(i))
 		workers[i] = w
 		ready.Add(1)
 		done.Add(1)
@@ -132,12 +136,13 @@ type worker struct {
 	timer    *time.Timer // reused for every wait: no allocation per request
 	failures int         // consecutive failed connects, for the backoff
 	lastDone time.Time   // when the last counted request finished
+	pick     picker      // which app the next request is for
 }
 
 func newWorker(id int, t *target) *worker {
 	tm := time.NewTimer(time.Hour)
 	tm.Stop()
-	return &worker{id: id, c: newClient(t), timer: tm}
+	return &worker{id: id, c: newClient(t), timer: tm, st: stats{apps: newAppSet(len(t.requests))}}
 }
 
 func (w *worker) run(ctx context.Context, s *schedule) {
@@ -210,13 +215,17 @@ func (w *worker) openLoop(ctx context.Context, s *schedule) {
 // send makes one request, started at now, and records it if counted (it was
 // intended inside the measured window), its latency running from origin.
 func (w *worker) send(ctx context.Context, s *schedule, counted bool, origin, now time.Time) {
-	status, kind, err := w.c.roundTrip(ctx, now.Add(s.timeout))
+	app := w.pick.next()
+	status, kind, err := w.c.roundTrip(ctx, now.Add(s.timeout), w.c.t.requests[app])
 	done := time.Now()
 	if ctx.Err() != nil {
 		return // interrupted: not the server's failure
 	}
 	if counted {
 		w.lastDone = done
+		if w.c.sent {
+			w.st.apps.add(app)
+		}
 	}
 	if kind != kindNone {
 		if counted {

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Reproduces the scale table of docs/operations.md ("Reproducing the scale figures") with Gatehouse's own
+# tools: starts a server on a fresh data dir, provisions N apps through the Management API
+# (gatehouse bench provision), then measures the token endpoint with gatehouse bench: one hot app, N apps
+# uniformly, N apps with a Zipf skew, and N apps while gatehouse bench writes PATCHes an app at a fixed rate.
+#
+# Usage: scripts/scale/run.sh [N] [writes/s] [postgres-dsn]
+#   N            apps to provision (default 10000)
+#   writes/s     Management API writes during the last scenario (default 5)
+#   postgres-dsn run on PostgreSQL instead of SQLite (an empty database or schema)
+# Environment: GATEHOUSE_BIN (default: go build ./cmd/gatehouse), PORT (default 39311), C (connections,
+# default 64), D (seconds per scenario, default 10), ZIPF (exponent, default 1.1), WARM (seconds of the warm-up
+# pass, default N/1000 and at least 5), KEEP=1 keeps the work dir.
+# Needs bash and curl. Run it on a quiet machine and compare ratios within one run, not across runs.
+set -euo pipefail
+n=${1:-10000}; rate=${2:-5}; dsn=${3:-}
+port=${PORT:-39311}; conns=${C:-64}; secs=${D:-10}; zipf=${ZIPF:-1.1}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-scale.XXXXXX")
+bin=${GATEHOUSE_BIN:-}
+if [ -z "$bin" ]; then
+  bin=$work/gatehouse
+  (cd "$repo" && go build -o "$bin" ./cmd/gatehouse)
+fi
+base=http://127.0.0.1:$port
+boot_id=scaleboot boot_secret=scaleboot-secret-0123456789
+
+export GATEHOUSE_LISTEN=127.0.0.1:$port GATEHOUSE_ENDPOINT=$base GATEHOUSE_DATA_DIR=$work/data \
+  GATEHOUSE_BOOTSTRAP_APP_ID=$boot_id GATEHOUSE_BOOTSTRAP_APP_SECRET=$boot_secret
+if [ -n "$dsn" ]; then export GATEHOUSE_DATABASE_URL=$dsn; fi
+"$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  if [ "${KEEP:-}" = 1 ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+for _ in $(seq 100); do
+  curl -sf -o /dev/null "$base/api/status" && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.1
+done
+
+# The admin app for the Management API helpers (the management CLI's variables).
+export GATEHOUSE_URL=$base GATEHOUSE_CLIENT_ID=$boot_id GATEHOUSE_CLIENT_SECRET=$boot_secret
+"$bin" bench provision -n "$n" -out "$work/apps.txt"
+# (gatehouse bench ignores GATEHOUSE_CLIENT_ID/SECRET when given -credentials.)
+head -n 1 "$work/apps.txt" >"$work/one.txt"
+
+rss() { awk '/^VmRSS/ {printf "%d MiB", $2/1024}' "/proc/$server/status"; }
+bench() { # label, then extra flags
+  local label=$1; shift
+  echo "== $label"
+  "$bin" bench -url "$base/oidc/token" -resource https://scale.api -scope read -c "$conns" -d "${secs}s" "$@" |
+    grep -E '^(Apps|Requests|Latency|Status|Errors)'
+  echo "   server RSS $(rss)"
+}
+
+# Warm, not measured: a uniform pass long enough to ask for nearly every app (its Apps line says how many).
+warm=${WARM:-$(( n / 1000 > 5 ? n / 1000 : 5 ))}
+echo "== warm-up, ${warm}s"
+"$bin" bench -url "$base/oidc/token" -resource https://scale.api -scope read -c "$conns" -d "${warm}s" -warmup 0 \
+  -credentials "$work/apps.txt" | grep -E '^Apps'
+bench "one hot app" -credentials "$work/one.txt"
+bench "$n apps, uniform" -credentials "$work/apps.txt"
+bench "$n apps, zipf $zipf" -credentials "$work/apps.txt" -zipf "$zipf"
+"$bin" bench writes -rate "$rate" -d "$((secs + 2))s" >"$work/writes.txt" 2>&1 &
+writer=$!
+bench "$n apps, uniform, $rate writes/s" -credentials "$work/apps.txt"
+wait "$writer" || true
+sed 's/^/   /' "$work/writes.txt"
+echo "server peak RSS $(awk '/^VmHWM/ {printf "%d MiB", $2/1024}' "/proc/$server/status")"
