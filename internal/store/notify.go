@@ -71,10 +71,28 @@ func (s *Store) listenOnce(ctx context.Context, fn func(string), first *bool, re
 		fn("")
 	}
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		// A connection that dies silently (a partition, a failover that
+		// sends no reset) would leave the wait blocked forever while
+		// changes go unseen: after listenIdle without a notification, the
+		// connection must answer a ping within ConnectTimeout.
+		wctx, cancel := context.WithTimeout(ctx, listenIdle)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+			pctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
+			err = conn.Ping(pctx)
+			cancel()
+			if err == nil {
+				continue
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("store: listen: %w", err)
 		}
 		fn(n.Payload)
 	}
 }
+
+// listenIdle is how long the change listener waits for a notification
+// before it checks that its connection still answers.
+const listenIdle = 15 * time.Second
