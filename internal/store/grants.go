@@ -63,7 +63,7 @@ LEFT JOIN scopes sc ON sc.tenant_id = rs.tenant_id AND sc.id = rs.scope_id
 LEFT JOIN resources res ON res.tenant_id = sc.tenant_id AND res.id = sc.resource_id
 WHERE ar.tenant_id = $1 AND ar.application_id BETWEEN $2 AND $3
 UNION ALL
-SELECT 3, m.application_id, m.organization_id, r.id, os.name, NULL, NULL, NULL, NULL
+SELECT 3, m.application_id, m.organization_id, ra.organization_role_id, os.name, NULL, NULL, NULL, NULL
 FROM organization_application_relations m
 LEFT JOIN organization_role_application_relations ra
   ON ra.tenant_id = m.tenant_id AND ra.organization_id = m.organization_id AND ra.application_id = m.application_id
