@@ -8,9 +8,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	gh "github.com/gatehouse/gatehouse/client"
 )
 
 // TestBenchScaleTools runs the tools of docs/operations.md's "Reproducing
@@ -84,5 +87,50 @@ func TestBenchScaleTools(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &w); code != 0 || err != nil || w.Writes == 0 || w.Failed != 0 {
 		t.Errorf("writes: exit %d %+v (%v), stderr %s", code, w, err, errOut)
+	}
+
+	// With role changes: write on https://scale.api is made, added to
+	// scale-reader and removed in turn (changes due at 0, 40 and 80 ms, so
+	// the last add is undone at the end), and the role ends as it began.
+	code, out, errOut = run(context.Background(), append([]string{"bench", "writes", "-rate", "50", "-role-scope-rate", "25", "-d", "100ms", "-json"}, admin...)...)
+	var rw struct {
+		Writes, Failed uint64
+		RoleScopes     *struct {
+			Writes, Failed, Skipped, Adds, Removes uint64
+			RoleApps                               int `json:"role_apps"`
+		} `json:"role_scopes"`
+	}
+	if err := json.Unmarshal([]byte(out), &rw); code != 0 || err != nil || rw.Writes == 0 || rw.Failed != 0 {
+		t.Fatalf("writes with role changes: exit %d %+v (%v), stderr %s", code, rw, err, errOut)
+	}
+	if rs := rw.RoleScopes; rs == nil || rs.Writes == 0 || rs.Failed != 0 || rs.Writes+rs.Skipped != 3 ||
+		rs.Adds+rs.Removes != rs.Writes || rs.Adds-rs.Removes > 1 || rs.RoleApps != apps+1 {
+		t.Errorf("role scopes %+v", rs)
+	}
+	api := gh.NewManagementAPI("default", gh.ManagementOptions{ClientID: bootID, ClientSecret: bootSecret, BaseURL: hs.URL})
+	var roleID string
+	for r, err := range api.AllRoles(context.Background(), gh.ListRolesParams{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Name == "scale-reader" {
+			roleID = r.ID
+		}
+	}
+	var held []string
+	for s, err := range api.AllRoleScopes(context.Background(), roleID, gh.ListOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, s.Name)
+	}
+	if !slices.Equal(held, []string{"read"}) {
+		t.Errorf("scale-reader ends holding %q, want read alone", held)
+	}
+	// The apps still get their tokens for read.
+	code, out, errOut = run(context.Background(), "bench", "-url", hs.URL+"/oidc/token", "-credentials", file,
+		"-resource", "https://scale.api", "-scope", "read", "-c", "2", "-d", "200ms", "-warmup", "0", "-json")
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || r.Requests == 0 || r.OK != r.Requests {
+		t.Errorf("bench after the role changes: exit %d %+v (%v), stderr %s", code, r, err, errOut)
 	}
 }

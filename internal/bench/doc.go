@@ -43,8 +43,9 @@
 // through the Management API, with the public client package, as any
 // operator could: "gatehouse bench provision" makes N apps each holding one
 // M2M role and writes the -credentials file; "gatehouse bench writes" sends
-// app PATCHes at a fixed rate while the bench runs. They are not on the
-// measured path and use net/http freely.
+// app PATCHes at a fixed rate while the bench runs, and with
+// -role-scope-rate adds a permission to that role and removes it, in turn.
+// They are not on the measured path and use net/http freely.
 //
 // The package owns flag parsing for the subcommands, the wire client, the
 // schedule and the report (text and JSON). It does not own the server, does

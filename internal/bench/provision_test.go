@@ -24,6 +24,8 @@ func TestManagementSubcommandsUsage(t *testing.T) {
 		{"writes without credentials", writesRun, nil, []string{"-client-id and -client-secret are required"}},
 		{"writes zero rate", writesRun, append([]string{"-rate", "0"}, admin...), []string{"-rate must be"}},
 		{"writes bad flag", writesRun, []string{"-n", "3"}, []string{"flag provided but not defined"}},
+		{"writes negative role-scope rate", writesRun, append([]string{"-role-scope-rate", "-1"}, admin...), []string{"-role-scope-rate must be"}},
+		{"writes no role", writesRun, append([]string{"-role-scope-rate", "1", "-role", ""}, admin...), []string{"-role, -resource and -role-scope must not be empty"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

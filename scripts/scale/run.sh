@@ -2,19 +2,22 @@
 # Reproduces the scale table of docs/operations.md ("Reproducing the scale figures") with Gatehouse's own
 # tools: starts a server on a fresh data dir, provisions N apps through the Management API
 # (gatehouse bench provision), then measures the token endpoint with gatehouse bench: one hot app, N apps
-# uniformly, N apps with a Zipf skew, and N apps while gatehouse bench writes PATCHes an app at a fixed rate.
+# uniformly, N apps with a Zipf skew, and N apps while gatehouse bench writes PATCHes an app at a fixed rate
+# and adds the permission write to (or removes it from) the role all N apps hold, ROLE_SCOPE_RATE times a
+# second (default once).
 #
 # Usage: scripts/scale/run.sh [N] [writes/s] [postgres-dsn]
 #   N            apps to provision (default 10000)
-#   writes/s     Management API writes during the last scenario (default 5)
+#   writes/s     app PATCHes per second during the last scenario (default 5)
 #   postgres-dsn run on PostgreSQL instead of SQLite (an empty database or schema)
 # Environment: GATEHOUSE_BIN (default: go build ./cmd/gatehouse), PORT (default 39311), C (connections,
 # default 64), D (seconds per scenario, default 10), ZIPF (exponent, default 1.1), WARM (seconds of the warm-up
-# pass, default N/1000 and at least 5), KEEP=1 keeps the work dir.
+# pass, default N/1000 and at least 5), ROLE_SCOPE_RATE (role permission changes per second during the last
+# scenario, default 1; 0 for PATCHes alone), KEEP=1 keeps the work dir.
 # Needs bash and curl. Run it on a quiet machine and compare ratios within one run, not across runs.
 set -euo pipefail
 n=${1:-10000}; rate=${2:-5}; dsn=${3:-}
-port=${PORT:-39311}; conns=${C:-64}; secs=${D:-10}; zipf=${ZIPF:-1.1}
+port=${PORT:-39311}; conns=${C:-64}; secs=${D:-10}; zipf=${ZIPF:-1.1}; rs_rate=${ROLE_SCOPE_RATE:-1}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-scale.XXXXXX")
 bin=${GATEHOUSE_BIN:-}
@@ -65,9 +68,9 @@ echo "== warm-up, ${warm}s"
 bench "one hot app" -credentials "$work/one.txt"
 bench "$n apps, uniform" -credentials "$work/apps.txt"
 bench "$n apps, zipf $zipf" -credentials "$work/apps.txt" -zipf "$zipf"
-"$bin" bench writes -rate "$rate" -d "$((secs + 2))s" >"$work/writes.txt" 2>&1 &
+"$bin" bench writes -rate "$rate" -role-scope-rate "$rs_rate" -d "$((secs + 2))s" >"$work/writes.txt" 2>&1 &
 writer=$!
-bench "$n apps, uniform, $rate writes/s" -credentials "$work/apps.txt"
+bench "$n apps, uniform, $rate writes/s + $rs_rate role changes/s" -credentials "$work/apps.txt"
 wait "$writer" || true
 sed 's/^/   /' "$work/writes.txt"
 echo "server peak RSS $(awk '/^VmHWM/ {printf "%d MiB", $2/1024}' "/proc/$server/status")"
