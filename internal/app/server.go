@@ -140,7 +140,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		Issuer: cfg.Issuer(), Grants: s.cache, Keys: s.svc, Digest: box, Audit: s.audit,
 		Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 		Denylist: s.revoked, AdminResource: cfg.ManagementAPIIndicator,
-		Customizers: s.svc,
+		Customizers: s.svc, FailureLimit: cfg.TokenFailureLimit,
 	})
 	mux.Handle("/oidc/", oh)
 	mux.Handle("/oidc", oh)

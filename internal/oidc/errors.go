@@ -16,6 +16,10 @@ const (
 	ErrInvalidTarget        = "invalid_target"
 	ErrAccessDenied         = "access_denied"
 	ErrServerError          = "server_error"
+	// ErrSlowDown answers a client over the failure limit (limit.go):
+	// IANA's OAuth error registry lists it for the token endpoint (RFC
+	// 8628 §3.5) with the meaning "slow down your requests".
+	ErrSlowDown = "slow_down"
 )
 
 // Error is an OAuth error answer.
