@@ -40,7 +40,7 @@ func settings() []setting {
 		{"GATEHOUSE_CUSTOMIZER_TIMEOUT", "", DefaultCustomizerTimeout.String(), "wall clock of one JWT customizer script run (at most 1m)", false},
 		{"GATEHOUSE_GRANT_CACHE_SIZE", "", strconv.Itoa(DefaultGrantCacheSize), "most apps the grant cache holds; least recently used evicted", false},
 		{"GATEHOUSE_STALE_GRANTS_MAX", "", "15m", "how long cached grants serve while the database is unreachable", false},
-		{"GATEHOUSE_TOKEN_FAILURE_LIMIT", "", "30/1m", "failed client authentications per address and per client id, N/DURATION; 0 or off: none", false},
+		{"GATEHOUSE_TOKEN_FAILURE_LIMIT", "", "30/1m", "failed client authentications allowed per address and per client id (N/DURATION, or off)", false},
 		{"GATEHOUSE_DEBUG_LISTEN", "", "", "address serving net/http/pprof (keep on loopback); unset: off", false},
 	}
 }
