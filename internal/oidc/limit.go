@@ -88,6 +88,8 @@ type gate struct {
 
 // gate is the first step of client authentication: a request from an
 // address over the limit is refused here, before anything else is done.
+// nowMs is the request's time as the endpoint took it (whole seconds at
+// the token endpoint), precise enough for windows of a second and more.
 func (h *handler) gate(r *http.Request, nowMs int64) (gate, *Error) {
 	l := h.limits
 	if l == nil {
@@ -132,7 +134,7 @@ func (g gate) fail(e *Error, clientID string) *Error {
 
 // setRetryAfter adds Retry-After to a 429 answer of the limiter.
 func (h *handler) setRetryAfter(w http.ResponseWriter, e *Error) {
-	if e.Status == http.StatusTooManyRequests && h.limits != nil {
+	if e.Status == http.StatusTooManyRequests && e.Code == ErrSlowDown && h.limits != nil {
 		w.Header().Set("Retry-After", h.limits.retryAfter)
 	}
 }

@@ -65,7 +65,11 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		oerr = h.customize(r, x, tok, now.UnixMilli())
 	}
 	if oerr != nil {
-		h.writeClientError(w, r, oerr)
+		if oerr.Status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="`+h.issuer+`", error="`+oerr.Code+`", error_description="`+oerr.Description+`"`)
+		}
+		h.setRetryAfter(w, oerr)
+		writeError(w, r, oerr)
 	} else if err := h.writeToken(w, &tok.claims, tok.ttl); err != nil {
 		oerr = h.internal(r.Context(), "mint token", err)
 		writeError(w, r, oerr)
