@@ -20,29 +20,29 @@ import (
 )
 
 // The failure limit end to end: real HTTP on loopback, each "host" a
-// client bound to its own 127.0.0.0/8 address, and a clock the test moves.
+// client bound to its own 127.0.0.0/8 address, and a limitClock the test moves.
 
-// clock is a settable clock for Options.Now.
-type clock struct {
+// limitClock is a settable clock for Options.Now.
+type limitClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *limitClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Add(d time.Duration) {
+func (c *limitClock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
 
 // newLimitFixture is newFixture with GATEHOUSE_TOKEN_FAILURE_LIMIT set to
-// rate and the server's clock at now.
-func newLimitFixture(t *testing.T, dsn, rate string, now *clock) *fixture {
+// rate and the server's limitClock at now.
+func newLimitFixture(t *testing.T, dsn, rate string, now *limitClock) *fixture {
 	t.Helper()
 	dataDir := t.TempDir()
 	if !strings.HasPrefix(dsn, "postgres") {
@@ -73,30 +73,30 @@ func newLimitFixture(t *testing.T, dsn, rate string, now *clock) *fixture {
 	return f
 }
 
-// host is an HTTP client whose connections come from one loopback address.
-type host struct {
+// peer is an HTTP client whose connections come from one loopback address.
+type peer struct {
 	f      *fixture
 	ip     string
 	client *http.Client
 }
 
-func (f *fixture) host(ip string) *host {
+func (f *fixture) peer(ip string) *peer {
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
 	tr := &http.Transport{DialContext: d.DialContext}
 	f.t.Cleanup(tr.CloseIdleConnections)
-	return &host{f: f, ip: ip, client: &http.Client{Transport: tr}}
+	return &peer{f: f, ip: ip, client: &http.Client{Transport: tr}}
 }
 
-// answer is a response with its body read.
-type answer struct {
+// peerAnswer is a response with its body read.
+type peerAnswer struct {
 	status int
 	header http.Header
 	body   string
 }
 
-// post sends a form to path (the token endpoint when "") with header
+// send posts a form to path (the token endpoint when "") with header
 // name/value pairs; ctype "-" sends no content type.
-func (h *host) send(path, ctype, form string, header ...string) answer {
+func (h *peer) send(path, ctype, form string, header ...string) peerAnswer {
 	h.f.t.Helper()
 	if path == "" {
 		path = "/oidc/token"
@@ -120,17 +120,17 @@ func (h *host) send(path, ctype, form string, header ...string) answer {
 	if err != nil {
 		h.f.t.Fatal(err)
 	}
-	return answer{resp.StatusCode, resp.Header, string(b)}
+	return peerAnswer{resp.StatusCode, resp.Header, string(b)}
 }
 
 // token asks for a shop token as id with secret, client_secret_post.
-func (h *host) token(id, secret string) answer {
+func (h *peer) token(id, secret string) peerAnswer {
 	h.f.t.Helper()
 	return h.send("", "", shopGrant+"&client_id="+url.QueryEscape(id)+"&client_secret="+url.QueryEscape(secret))
 }
 
-// expect checks an answer's status (and, for a 429, the rest of it).
-func (h *host) expect(what string, a answer, status int) {
+// expect checks an peerAnswer's status (and, for a 429, the rest of it).
+func (h *peer) expect(what string, a peerAnswer, status int) {
 	h.f.t.Helper()
 	if a.status != status {
 		h.f.t.Fatalf("%s from %s: status %d, want %d: %s", what, h.ip, a.status, status, a.body)
@@ -139,7 +139,7 @@ func (h *host) expect(what string, a answer, status int) {
 
 // expectLimited checks a 429 of the failure limit: Retry-After, and the
 // OAuth error body in Logto's decoration.
-func expectLimited(t *testing.T, what string, a answer, retryAfter, desc string) {
+func expectLimited(t *testing.T, what string, a peerAnswer, retryAfter, desc string) {
 	t.Helper()
 	if a.status != http.StatusTooManyRequests {
 		t.Fatalf("%s: status %d, want 429: %s", what, a.status, a.body)
@@ -169,9 +169,9 @@ const addrLimited = "too many failed client authentications from this address"
 func TestFailureLimitAddress(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			now := &clock{t: time.Now()}
+			now := &limitClock{t: time.Now()}
 			f := newLimitFixture(t, e.DSN(t), "3/1m", now) // one failure pays off in 20s
-			bad, good := f.host("127.0.0.2"), f.host("127.0.0.3")
+			bad, good := f.peer("127.0.0.2"), f.peer("127.0.0.3")
 
 			bad.expect("wrong secret 1", bad.token(shopApp, "wrong"), 401)
 			bad.expect("unknown client", bad.token("not-an-app", "x"), 400)
@@ -180,11 +180,11 @@ func TestFailureLimitAddress(t *testing.T) {
 			expectLimited(t, "right secret", bad.token(shopApp, shopSecret), "20", addrLimited)
 			expectLimited(t, "right secret basic", bad.send("", "", shopGrant, "Authorization", basic(shopApp, shopSecret)), "20", addrLimited)
 			expectLimited(t, "malformed request", bad.send("", "-", "garbage"), "20", addrLimited)
-			expectLimited(t, "introspection", bad.send(introspectPath, "", "token=x", "Authorization", basic(shopApp, shopSecret)), "20", addrLimited)
-			expectLimited(t, "revocation", bad.send(revokePath, "", "token=x", "Authorization", basic(shopApp, shopSecret)), "20", addrLimited)
+			expectLimited(t, "introspection", bad.send(oidcIntrospect, "", "token=x", "Authorization", basic(shopApp, shopSecret)), "20", addrLimited)
+			expectLimited(t, "revocation", bad.send(oidcRevoke, "", "token=x", "Authorization", basic(shopApp, shopSecret)), "20", addrLimited)
 
 			good.expect("another address", good.token(shopApp, shopSecret), 200)
-			good.expect("another address, introspection", good.send(introspectPath, "", "token=x", "Authorization", basic(shopApp, shopSecret)), 200)
+			good.expect("another address, introspection", good.send(oidcIntrospect, "", "token=x", "Authorization", basic(shopApp, shopSecret)), 200)
 
 			// The audit log has the token endpoint's 429s, from that address.
 			if err := f.srv.FlushAudit(context.Background()); err != nil {
@@ -246,27 +246,27 @@ func TestFailureLimitAddress(t *testing.T) {
 func TestFailureLimitClient(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			now := &clock{t: time.Now()}
+			now := &limitClock{t: time.Now()}
 			f := newLimitFixture(t, e.DSN(t), "3/1m", now)
 			clientLimited := "too many failed client authentications for client " + shopApp
-			var guessers []*host
+			var guessers []*peer
 			for _, ip := range []string{"127.0.0.11", "127.0.0.12", "127.0.0.13", "127.0.0.14"} {
-				h := f.host(ip)
+				h := f.peer(ip)
 				h.expect("one guess", h.token(shopApp, "guess-"+ip), 401)
 				guessers = append(guessers, h)
 			}
 			g := guessers[0]
 			expectLimited(t, "guesser, right secret", g.token(shopApp, shopSecret), "20", clientLimited)
 			expectLimited(t, "guesser, right secret basic", g.send("", "", shopGrant, "Authorization", basic(shopApp, shopSecret)), "20", clientLimited)
-			expectLimited(t, "guesser, introspection", g.send(introspectPath, "", "token=x", "Authorization", basic(shopApp, shopSecret)), "20", clientLimited)
+			expectLimited(t, "guesser, introspection", g.send(oidcIntrospect, "", "token=x", "Authorization", basic(shopApp, shopSecret)), "20", clientLimited)
 			g.expect("guesser, another app", g.send("", "", "grant_type=client_credentials&resource="+mapi+"&scope=all", "Authorization", basic(bootID, bootSecret)), 200)
 
-			app := f.host("127.0.0.20")
+			app := f.peer("127.0.0.20")
 			for i := range 5 {
 				app.expect("the app's own host, request "+string(rune('1'+i)), app.token(shopApp, shopSecret), 200)
 			}
 			// A new address gets one guess, then it is a guesser too.
-			n := f.host("127.0.0.21")
+			n := f.peer("127.0.0.21")
 			n.expect("new address, guess", n.token(shopApp, "another guess"), 401)
 			expectLimited(t, "new address, after its guess", n.token(shopApp, shopSecret), "20", clientLimited)
 			app.expect("the app's own host, still", app.token(shopApp, shopSecret), 200)
@@ -284,16 +284,16 @@ func TestFailureLimitClient(t *testing.T) {
 // TestFailureLimitWhatCounts: unknown client ids count against the address;
 // an expired secret (it matched) and malformed requests do not.
 func TestFailureLimitWhatCounts(t *testing.T) {
-	now := &clock{t: time.Now()}
+	now := &limitClock{t: time.Now()}
 	f := newLimitFixture(t, sqliteDSN(t), "3/1m", now)
 
-	u := f.host("127.0.0.30")
+	u := f.peer("127.0.0.30")
 	for i := range 3 {
 		u.expect("unknown id", u.token("made-up-"+string(rune('a'+i)), "x"), 400)
 	}
 	expectLimited(t, "after 3 unknown ids", u.token(shopApp, shopSecret), "20", addrLimited)
 
-	x := f.host("127.0.0.31")
+	x := f.peer("127.0.0.31")
 	for range 10 {
 		a := x.token(shopApp, oldSecret)
 		x.expect("expired secret", a, 400)
@@ -308,9 +308,9 @@ func TestFailureLimitWhatCounts(t *testing.T) {
 
 // TestFailureLimitOff: GATEHOUSE_TOKEN_FAILURE_LIMIT=off limits nothing.
 func TestFailureLimitOff(t *testing.T) {
-	now := &clock{t: time.Now()}
+	now := &limitClock{t: time.Now()}
 	f := newLimitFixture(t, sqliteDSN(t), "off", now)
-	h := f.host("127.0.0.40")
+	h := f.peer("127.0.0.40")
 	for range 50 {
 		h.expect("wrong secret", h.token(shopApp, "wrong"), 401)
 	}
@@ -319,9 +319,9 @@ func TestFailureLimitOff(t *testing.T) {
 
 // TestFailureLimitDefault: without the setting, 30 failures a minute.
 func TestFailureLimitDefault(t *testing.T) {
-	now := &clock{t: time.Now()}
+	now := &limitClock{t: time.Now()}
 	f := newLimitFixture(t, sqliteDSN(t), "", now)
-	h := f.host("127.0.0.50")
+	h := f.peer("127.0.0.50")
 	for range 30 {
 		h.expect("wrong secret", h.token(shopApp, "wrong"), 401)
 	}
@@ -342,6 +342,6 @@ func TestRunShortBootstrapSecret(t *testing.T) {
 }
 
 const (
-	introspectPath = "/oidc/token/introspection"
-	revokePath     = "/oidc/token/revocation"
+	oidcIntrospect = "/oidc/token/introspection"
+	oidcRevoke     = "/oidc/token/revocation"
 )

@@ -51,13 +51,13 @@ func (d *countingDigest) AppendDigest(dst []byte, s string) []byte {
 	return append(dst, sum[:]...)
 }
 
-// auditLog keeps the entries it is given.
-type auditLog struct {
+// limitAudit keeps the entries it is given.
+type limitAudit struct {
 	mu      sync.Mutex
 	entries []rbac.LogEntry
 }
 
-func (a *auditLog) Log(e rbac.LogEntry) {
+func (a *limitAudit) Log(e rbac.LogEntry) {
 	a.mu.Lock()
 	a.entries = append(a.entries, e)
 	a.mu.Unlock()
@@ -68,7 +68,7 @@ type limitEnv struct {
 	h      http.Handler
 	grants *countingGrants
 	digest *countingDigest
-	audit  *auditLog
+	audit  *limitAudit
 	now    time.Time
 }
 
@@ -78,7 +78,7 @@ func newLimitEnv(t *testing.T, rate string) *limitEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &limitEnv{digest: &countingDigest{}, audit: &auditLog{}, now: time.Unix(1_700_000_000, 0)}
+	e := &limitEnv{digest: &countingDigest{}, audit: &limitAudit{}, now: time.Unix(1_700_000_000, 0)}
 	sum := sha256.Sum256([]byte("the-right-secret"))
 	e.grants = &countingGrants{app: &grant.Client{ID: "app", Secrets: []grant.Secret{{Name: "s", Digest: sum[:]}}}}
 	e.h = Handler(Config{
