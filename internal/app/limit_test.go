@@ -19,8 +19,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
-// The failure limit end to end: real HTTP on loopback, each "host" a
-// client bound to its own 127.0.0.0/8 address, and a limitClock the test moves.
+// The failure limit end to end: real HTTP on loopback, each peer a client
+// bound to its own 127.0.0.0/8 address, and a clock the test moves.
 
 // limitClock is a settable clock for Options.Now.
 type limitClock struct {
