@@ -105,8 +105,11 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := checkCanary(ctx, st, box); err != nil {
 		return err
 	}
-	// TODO(issue 9): Size and StaleMax from cfg once the settings land.
-	s.cache = grant.New(st.Reader(), grant.Options{Now: opts.Now, Logger: s.log})
+	staleMax := cfg.StaleGrantsMax
+	if staleMax == 0 {
+		staleMax = time.Nanosecond // 0: refuse as soon as changes may be missed
+	}
+	s.cache = grant.New(st.Reader(), grant.Options{Size: cfg.GrantCacheSize, StaleMax: staleMax, Now: opts.Now, Logger: s.log})
 	s.origin, err = secret.NewID(opts.Rand)
 	if err != nil {
 		return err
@@ -153,7 +156,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		Issuer: cfg.Issuer(), Grants: s.cache, Keys: s.svc, Digest: box, Audit: s.audit,
 		Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 		Denylist: s.revoked, AdminResource: cfg.ManagementAPIIndicator,
-		Customizers: s.svc,
+		Customizers: s.svc, FailureLimit: cfg.TokenFailureLimit,
 	})
 	mux.Handle("/oidc/", oh)
 	mux.Handle("/oidc", oh)

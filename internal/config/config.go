@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/limit"
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
@@ -30,6 +32,18 @@ const (
 	// MaxCustomizerTimeout bounds GATEHOUSE_CUSTOMIZER_TIMEOUT: a token
 	// request waits for the script, and clients give up long before.
 	MaxCustomizerTimeout = time.Minute
+	// DefaultGrantCacheSize is how many apps the grant cache holds: the
+	// fleet size the token endpoint is meant to serve from memory.
+	DefaultGrantCacheSize = 100_000
+	// DefaultStaleGrantsMax is how long cached grants keep serving while
+	// the database is unreachable.
+	DefaultStaleGrantsMax = 15 * time.Minute
+	// DefaultTokenFailures per DefaultTokenFailureWindow is the default
+	// GATEHOUSE_TOKEN_FAILURE_LIMIT, per source address and per client
+	// id: far above what a misconfigured client retrying with backoff
+	// makes, far below guessing speed.
+	DefaultTokenFailures      = 30
+	DefaultTokenFailureWindow = time.Minute
 )
 
 // Config is Gatehouse's whole configuration. Load fills it; the zero value is
@@ -86,6 +100,18 @@ type Config struct {
 	// CustomizerTimeout is the wall clock of one JWT customizer script
 	// run; the script is interrupted when it runs out.
 	CustomizerTimeout time.Duration
+	// GrantCacheSize is the most apps the grant cache holds; beyond it the
+	// least recently used are evicted. At least 1.
+	GrantCacheSize int
+	// StaleGrantsMax is how long cached grants keep serving tokens while
+	// the database is unreachable; after it they are refused too. 0 refuses
+	// them as soon as the database is unreachable.
+	StaleGrantsMax time.Duration
+	// TokenFailureLimit is how many failed client authentications the
+	// token endpoint (and introspection and revocation) allow per source
+	// address and per client id before answering 429. Off (the zero
+	// Rate) limits nothing.
+	TokenFailureLimit limit.Rate
 	// DebugListen, when set, is a second address serving net/http/pprof
 	// (profiles of a running server). Keep it on loopback: it is not
 	// authenticated.
@@ -218,6 +244,9 @@ func Load(getenv func(string) string, args []string) (Config, error) {
 	c.AuditFlushInterval = l.duration("GATEHOUSE_AUDIT_FLUSH_INTERVAL", DefaultAuditFlushInterval)
 	c.CustomizerTimeout = l.duration("GATEHOUSE_CUSTOMIZER_TIMEOUT", DefaultCustomizerTimeout)
 	c.AuditRetention = l.duration("GATEHOUSE_AUDIT_RETENTION", 0)
+	c.GrantCacheSize = l.count("GATEHOUSE_GRANT_CACHE_SIZE", DefaultGrantCacheSize, 1)
+	c.StaleGrantsMax = l.durationOrZero("GATEHOUSE_STALE_GRANTS_MAX", DefaultStaleGrantsMax)
+	c.TokenFailureLimit = l.rate("GATEHOUSE_TOKEN_FAILURE_LIMIT", limit.Rate{N: DefaultTokenFailures, Per: DefaultTokenFailureWindow})
 	c.DebugListen = getenv("GATEHOUSE_DEBUG_LISTEN")
 
 	l.masterKey(&c, given["master-key-file"], fv.masterKeyFile)
@@ -275,21 +304,71 @@ func (l *loader) secret(env string) (string, secretState) {
 	}
 }
 
+// duration reads a positive duration.
 func (l *loader) duration(env string, def time.Duration) time.Duration {
+	d, ok := l.parseDuration(env, def)
+	if ok && d <= 0 {
+		l.problemf("%s: must be positive, got %s", env, l.getenv(env))
+		return def
+	}
+	return d
+}
+
+// durationOrZero reads a duration that may be 0 but not negative.
+func (l *loader) durationOrZero(env string, def time.Duration) time.Duration {
+	d, ok := l.parseDuration(env, def)
+	if ok && d < 0 {
+		l.problemf("%s: must not be negative, got %s", env, l.getenv(env))
+		return def
+	}
+	return d
+}
+
+// parseDuration reads env as a Go duration; ok is false when it is unset
+// (def is returned) or invalid (a problem is reported).
+func (l *loader) parseDuration(env string, def time.Duration) (d time.Duration, ok bool) {
 	s := l.getenv(env)
 	if s == "" {
-		return def
+		return def, false
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		l.problemf("%s: %q is not a duration (like 15s or 200ms)", env, s)
+		return def, false
+	}
+	return d, true
+}
+
+// count reads a whole number of at least min.
+func (l *loader) count(env string, def, min int) int {
+	s := l.getenv(env)
+	if s == "" {
 		return def
 	}
-	if d <= 0 {
-		l.problemf("%s: must be positive, got %s", env, s)
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		l.problemf("%s: %q is not a whole number", env, s)
 		return def
 	}
-	return d
+	if n < min {
+		l.problemf("%s: must be at least %d, got %d", env, min, n)
+		return def
+	}
+	return n
+}
+
+// rate reads a limit.Rate: N/DURATION, or 0 or off.
+func (l *loader) rate(env string, def limit.Rate) limit.Rate {
+	s := l.getenv(env)
+	if s == "" {
+		return def
+	}
+	r, err := limit.ParseRate(s)
+	if err != nil {
+		l.problemf("%s: %q: %v", env, s, err)
+		return def
+	}
+	return r
 }
 
 // masterKey resolves the master key from GATEHOUSE_MASTER_KEY or a key file

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/limit"
 )
 
 // env is a fake environment for Load.
@@ -35,6 +37,9 @@ func defaults() Config {
 		ShutdownTimeout:        15 * time.Second,
 		AuditFlushInterval:     200 * time.Millisecond,
 		CustomizerTimeout:      5 * time.Second,
+		GrantCacheSize:         100_000,
+		StaleGrantsMax:         15 * time.Minute,
+		TokenFailureLimit:      limit.Rate{N: 30, Per: time.Minute},
 	}
 }
 
@@ -110,6 +115,18 @@ func TestLoadEnv(t *testing.T) {
 		{"audit flush interval", env{"GATEHOUSE_AUDIT_FLUSH_INTERVAL": "1s"}, func(c *Config) { c.AuditFlushInterval = time.Second }},
 		{"customizer timeout", env{"GATEHOUSE_CUSTOMIZER_TIMEOUT": "250ms"}, func(c *Config) { c.CustomizerTimeout = 250 * time.Millisecond }},
 		{"audit retention", env{"GATEHOUSE_AUDIT_RETENTION": "720h"}, func(c *Config) { c.AuditRetention = 720 * time.Hour }},
+		{"grant cache size", env{"GATEHOUSE_GRANT_CACHE_SIZE": "250000"}, func(c *Config) { c.GrantCacheSize = 250_000 }},
+		{"grant cache size one", env{"GATEHOUSE_GRANT_CACHE_SIZE": "1"}, func(c *Config) { c.GrantCacheSize = 1 }},
+		{"stale grants max", env{"GATEHOUSE_STALE_GRANTS_MAX": "1h30m"}, func(c *Config) { c.StaleGrantsMax = 90 * time.Minute }},
+		{"stale grants max zero", env{"GATEHOUSE_STALE_GRANTS_MAX": "0s"}, func(c *Config) { c.StaleGrantsMax = 0 }},
+		{"stale grants max bare zero", env{"GATEHOUSE_STALE_GRANTS_MAX": "0"}, func(c *Config) { c.StaleGrantsMax = 0 }},
+		{"token failure limit", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "100/1h"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{N: 100, Per: time.Hour} }},
+		{"token failure limit seconds", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "5/30s"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{N: 5, Per: 30 * time.Second} }},
+		{"token failure limit off", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "off"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{} }},
+		{"token failure limit zero", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "0"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{} }},
+		{"bootstrap min secret length", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": strings.Repeat("s", 16)}, func(c *Config) {
+			c.BootstrapAppID, c.BootstrapAppSecret = "a", strings.Repeat("s", 16)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,12 +235,12 @@ func TestLoadFileVariants(t *testing.T) {
 	}
 
 	t.Run("bootstrap secret file", func(t *testing.T) {
-		p := writeFile(t, "secret", "file-secret\n")
+		p := writeFile(t, "secret", "file-secret-0123456789\n")
 		c, err := Load(env{"GATEHOUSE_BOOTSTRAP_APP_ID": "admin", "GATEHOUSE_BOOTSTRAP_APP_SECRET_FILE": p}.get, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.BootstrapAppSecret != "file-secret" {
+		if c.BootstrapAppSecret != "file-secret-0123456789" {
 			t.Errorf("BootstrapAppSecret = %q", c.BootstrapAppSecret)
 		}
 	})
@@ -265,6 +282,8 @@ func TestLoadProblems(t *testing.T) {
 	badKey := writeFile(t, "bad.key", "not base64!\n")
 	shortKey := writeFile(t, "short.key", base64.StdEncoding.EncodeToString(make([]byte, 16)))
 	twoNewlines := writeFile(t, "secret", "abc\n\n")
+	const longSecret = "sixteen chars ok"
+	longTwoNewlines := writeFile(t, "long-secret", longSecret+"\n\n")
 	tests := []struct {
 		name string
 		env  env
@@ -305,13 +324,16 @@ func TestLoadProblems(t *testing.T) {
 		{"management indicator fragment", env{"GATEHOUSE_MANAGEMENT_API_INDICATOR": "https://x/api#f"}, nil, []string{"absolute URI without a fragment"}},
 		{"bootstrap id only", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "admin"}, nil, []string{"SECRET is not; set both"}},
 		{"bootstrap secret only", env{"GATEHOUSE_BOOTSTRAP_APP_SECRET": "x"}, nil, []string{"ID is not; set both"}},
-		{"bootstrap id too long", env{"GATEHOUSE_BOOTSTRAP_APP_ID": strings.Repeat("a", 22), "GATEHOUSE_BOOTSTRAP_APP_SECRET": "x"}, nil, []string{"1 to 21 characters"}},
-		{"bootstrap id bad char", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a.b", "GATEHOUSE_BOOTSTRAP_APP_SECRET": "x"}, nil, []string{"1 to 21 characters"}},
-		{"bootstrap secret too long", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": strings.Repeat("x", 65)}, nil, []string{"1 to 64 characters"}},
-		{"bootstrap secret non-ascii", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": "pässword"}, nil, []string{"printable ASCII"}},
-		{"bootstrap secret control", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": "a\tb"}, nil, []string{"printable ASCII"}},
-		{"bootstrap secret file keeps second newline", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET_FILE": twoNewlines}, nil, []string{"printable ASCII"}},
-		{"bootstrap secret file empty", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET_FILE": writeFile(t, "empty", "\n")}, nil, []string{"1 to 64 characters, got 0"}},
+		{"bootstrap id too long", env{"GATEHOUSE_BOOTSTRAP_APP_ID": strings.Repeat("a", 22), "GATEHOUSE_BOOTSTRAP_APP_SECRET": longSecret}, nil, []string{"1 to 21 characters"}},
+		{"bootstrap id bad char", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a.b", "GATEHOUSE_BOOTSTRAP_APP_SECRET": longSecret}, nil, []string{"1 to 21 characters"}},
+		{"bootstrap secret too long", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": strings.Repeat("x", 65)}, nil, []string{"16 to 64 characters, got 65"}},
+		{"bootstrap secret too short", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": "7"}, nil, []string{"GATEHOUSE_BOOTSTRAP_APP_SECRET must be 16 to 64 characters, got 1"}},
+		{"bootstrap secret 15 characters", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": strings.Repeat("x", 15)}, nil, []string{"16 to 64 characters, got 15"}},
+		{"bootstrap secret file too short", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET_FILE": writeFile(t, "short", "hunter2\n")}, nil, []string{"16 to 64 characters, got 7"}},
+		{"bootstrap secret non-ascii", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": "pässword pässword"}, nil, []string{"printable ASCII"}},
+		{"bootstrap secret control", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": "a\tb" + longSecret}, nil, []string{"printable ASCII"}},
+		{"bootstrap secret file keeps second newline", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET_FILE": longTwoNewlines}, nil, []string{"printable ASCII"}},
+		{"bootstrap secret file empty", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET_FILE": writeFile(t, "empty", "\n")}, nil, []string{"16 to 64 characters, got 0"}},
 		{"bootstrap secret file missing", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET_FILE": missing}, nil, []string{"GATEHOUSE_BOOTSTRAP_APP_SECRET_FILE"}},
 		{"bootstrap secret and file", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": "x", "GATEHOUSE_BOOTSTRAP_APP_SECRET_FILE": twoNewlines}, nil, []string{"both set"}},
 		{"log format", env{"GATEHOUSE_LOG_FORMAT": "logfmt"}, nil, []string{"GATEHOUSE_LOG_FORMAT"}},
@@ -321,6 +343,15 @@ func TestLoadProblems(t *testing.T) {
 		{"audit flush interval negative", env{"GATEHOUSE_AUDIT_FLUSH_INTERVAL": "-1ms"}, nil, []string{"GATEHOUSE_AUDIT_FLUSH_INTERVAL: must be positive"}},
 		{"customizer timeout zero", env{"GATEHOUSE_CUSTOMIZER_TIMEOUT": "0s"}, nil, []string{"GATEHOUSE_CUSTOMIZER_TIMEOUT: must be positive"}},
 		{"customizer timeout too long", env{"GATEHOUSE_CUSTOMIZER_TIMEOUT": "2m"}, nil, []string{"GATEHOUSE_CUSTOMIZER_TIMEOUT: must be at most 1m0s"}},
+		{"grant cache size zero", env{"GATEHOUSE_GRANT_CACHE_SIZE": "0"}, nil, []string{"GATEHOUSE_GRANT_CACHE_SIZE: must be at least 1, got 0"}},
+		{"grant cache size negative", env{"GATEHOUSE_GRANT_CACHE_SIZE": "-5"}, nil, []string{"GATEHOUSE_GRANT_CACHE_SIZE: must be at least 1, got -5"}},
+		{"grant cache size not a number", env{"GATEHOUSE_GRANT_CACHE_SIZE": "100k"}, nil, []string{`GATEHOUSE_GRANT_CACHE_SIZE: "100k" is not a whole number`}},
+		{"stale grants max negative", env{"GATEHOUSE_STALE_GRANTS_MAX": "-1m"}, nil, []string{"GATEHOUSE_STALE_GRANTS_MAX: must not be negative, got -1m"}},
+		{"stale grants max unparseable", env{"GATEHOUSE_STALE_GRANTS_MAX": "15"}, nil, []string{`GATEHOUSE_STALE_GRANTS_MAX: "15" is not a duration`}},
+		{"token failure limit no window", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "30"}, nil, []string{`GATEHOUSE_TOKEN_FAILURE_LIMIT: "30": must be N/DURATION`}},
+		{"token failure limit bad count", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "many/1m"}, nil, []string{"the count before / must be a whole number"}},
+		{"token failure limit bad window", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "30/minute"}, nil, []string{"the window after / must be a duration"}},
+		{"token failure limit window too short", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "30/100ms"}, nil, []string{"the window must be from 1s to 24h"}},
 		{"many at once", env{
 			"GATEHOUSE_LISTEN":               "nope",
 			"GATEHOUSE_ENDPOINT":             "ftp://x",
@@ -332,10 +363,15 @@ func TestLoadProblems(t *testing.T) {
 			"GATEHOUSE_SHUTDOWN_TIMEOUT":     "soon",
 			"GATEHOUSE_AUDIT_FLUSH_INTERVAL": "0",
 			"GATEHOUSE_MASTER_KEY":           "short",
+			"GATEHOUSE_GRANT_CACHE_SIZE":     "0",
+			"GATEHOUSE_STALE_GRANTS_MAX":     "-1s",
+			"GATEHOUSE_TOKEN_FAILURE_LIMIT":  "lots",
+			"GATEHOUSE_BOOTSTRAP_APP_SECRET": "7",
 		}, nil, []string{
-			"GATEHOUSE_SHUTDOWN_TIMEOUT", "GATEHOUSE_AUDIT_FLUSH_INTERVAL", "GATEHOUSE_MASTER_KEY",
-			"listen address", "endpoint", "database URL", "signing algorithm",
-			"set both or neither", "GATEHOUSE_LOG_FORMAT", "GATEHOUSE_LOG_LEVEL",
+			"GATEHOUSE_SHUTDOWN_TIMEOUT", "GATEHOUSE_AUDIT_FLUSH_INTERVAL",
+			"GATEHOUSE_GRANT_CACHE_SIZE", "GATEHOUSE_STALE_GRANTS_MAX", "GATEHOUSE_TOKEN_FAILURE_LIMIT",
+			"GATEHOUSE_MASTER_KEY", "listen address", "endpoint", "database URL", "signing algorithm",
+			"GATEHOUSE_BOOTSTRAP_APP_SECRET must be 16 to 64 characters", "GATEHOUSE_LOG_FORMAT", "GATEHOUSE_LOG_LEVEL",
 		}},
 	}
 	for _, tt := range tests {
@@ -357,7 +393,7 @@ func TestLoadProblems(t *testing.T) {
 					t.Errorf("problem %d = %q, want it to contain %q", i, ce.Problems[i], w)
 				}
 			}
-			for _, leak := range []string{"hunter2", testKeyB64(), "pässword"} {
+			for _, leak := range []string{"hunter2", testKeyB64(), "pässword", longSecret} {
 				if strings.Contains(err.Error(), leak) {
 					t.Errorf("error leaks a secret %q: %v", leak, err)
 				}
@@ -437,6 +473,24 @@ func TestDocsCoverEverySetting(t *testing.T) {
 		}
 		if s.flag != "" && !bytes.Contains(b, []byte("-"+s.flag)) {
 			t.Errorf("docs/configuration.md does not mention -%s", s.flag)
+		}
+	}
+}
+
+// TestUsageDefaults keeps the help text's defaults the real ones: setting
+// each variable to the default it shows changes nothing.
+func TestUsageDefaults(t *testing.T) {
+	for _, s := range settings() {
+		if s.def == "" {
+			continue
+		}
+		c, err := Load(env{s.env: s.def}.get, nil)
+		if err != nil {
+			t.Errorf("%s=%s: %v", s.env, s.def, err)
+			continue
+		}
+		if !reflect.DeepEqual(c, defaults()) {
+			t.Errorf("%s=%s gives %+v\nwant the defaults %+v", s.env, s.def, c, defaults())
 		}
 	}
 }

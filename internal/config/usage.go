@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"text/tabwriter"
 )
 
@@ -28,7 +29,7 @@ func settings() []setting {
 		{"GATEHOUSE_SIGNING_ALG", "signing-alg", DefaultSigningAlg, "algorithm of new signing keys: ES256, ES384, ES512, EdDSA, RS256", false},
 		{"GATEHOUSE_MANAGEMENT_API_INDICATOR", "", DefaultManagementAPIIndicator, "resource indicator of the Management API", false},
 		{"GATEHOUSE_BOOTSTRAP_APP_ID", "", "", "id of an M2M app with Management API access created at startup", false},
-		{"GATEHOUSE_BOOTSTRAP_APP_SECRET", "", "", "its secret; set both or neither", true},
+		{"GATEHOUSE_BOOTSTRAP_APP_SECRET", "", "", "its secret (16 to 64 characters); set both or neither", true},
 		{"GATEHOUSE_ADMIN_USERNAME", "", "", "console administrator created at startup", false},
 		{"GATEHOUSE_ADMIN_PASSWORD", "", "", "its password (8 to 1024 characters); unset: a setup link is printed", true},
 		{"GATEHOUSE_LOG_FORMAT", "", DefaultLogFormat, "log format: text or json", false},
@@ -37,6 +38,9 @@ func settings() []setting {
 		{"GATEHOUSE_AUDIT_FLUSH_INTERVAL", "", DefaultAuditFlushInterval.String(), "longest time an audit entry waits in memory", false},
 		{"GATEHOUSE_AUDIT_RETENTION", "", "", "how long audit log entries are kept, e.g. 720h; unset: forever", false},
 		{"GATEHOUSE_CUSTOMIZER_TIMEOUT", "", DefaultCustomizerTimeout.String(), "wall clock of one JWT customizer script run (at most 1m)", false},
+		{"GATEHOUSE_GRANT_CACHE_SIZE", "", strconv.Itoa(DefaultGrantCacheSize), "most apps the grant cache holds; least recently used evicted", false},
+		{"GATEHOUSE_STALE_GRANTS_MAX", "", "15m", "how long cached grants serve while the database is unreachable", false},
+		{"GATEHOUSE_TOKEN_FAILURE_LIMIT", "", "30/1m", "failed client authentications allowed per address and per client id (N/DURATION, or off)", false},
 		{"GATEHOUSE_DEBUG_LISTEN", "", "", "address serving net/http/pprof (keep on loopback); unset: off", false},
 	}
 }

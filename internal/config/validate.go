@@ -23,9 +23,13 @@ func signingAlgs() map[string]string {
 
 // Bootstrap credential limits. The id alphabet and length are those of the
 // ids Gatehouse generates (and Logto accepts); the secret is an RFC 6749
-// client_secret, VSCHAR = %x20-7E (Appendix A.2).
+// client_secret, VSCHAR = %x20-7E (Appendix A.2), long enough that guessing
+// it, even from many addresses under GATEHOUSE_TOKEN_FAILURE_LIMIT, is
+// hopeless (16 characters from a 95-character alphabet are over 100 bits
+// when random; generated secrets have 32).
 const (
 	maxBootstrapIDLen     = 21
+	minBootstrapSecretLen = 16
 	maxBootstrapSecretLen = 64
 )
 
@@ -141,8 +145,8 @@ func (l *loader) checkBootstrap(id, secret string, state secretState) {
 	if state != valid {
 		return
 	}
-	if len(secret) == 0 || len(secret) > maxBootstrapSecretLen {
-		l.problemf("GATEHOUSE_BOOTSTRAP_APP_SECRET must be 1 to %d characters, got %d", maxBootstrapSecretLen, len(secret))
+	if len(secret) < minBootstrapSecretLen || len(secret) > maxBootstrapSecretLen {
+		l.problemf("GATEHOUSE_BOOTSTRAP_APP_SECRET must be %d to %d characters, got %d (a short secret can be guessed)", minBootstrapSecretLen, maxBootstrapSecretLen, len(secret))
 	}
 	for i := 0; i < len(secret); i++ {
 		if secret[i] < 0x20 || secret[i] > 0x7e {

@@ -14,6 +14,11 @@
 //   - RFC 8414 authorization server metadata, also served as OpenID Connect
 //     discovery; it advertises only what this server does.
 //   - RFC 7517 JWK sets and RFC 7638 thumbprints as key ids.
+//   - RFC 6585 429 answers, with Retry-After (RFC 9110 §10.2.3) and the
+//     error code slow_down (RFC 8628 §3.5, IANA's OAuth error registry),
+//     for client authentication failures over GATEHOUSE_TOKEN_FAILURE_LIMIT,
+//     per source address and per client id (limit.go; counts kept by
+//     package limit).
 //   - RFC 7662 token introspection and RFC 7009 token revocation of this
 //     server's own JWT access tokens (introspect.go, revoke.go), with the
 //     token endpoint's client authentication; revoked token ids go to a

@@ -19,6 +19,10 @@ const (
 	// ErrTemporarilyUnavailable (RFC 6749 §4.1.2.1) answers, with 503 and
 	// Retry-After, what only the unreachable database could answer.
 	ErrTemporarilyUnavailable = "temporarily_unavailable"
+	// ErrSlowDown answers a client over the failure limit (limit.go):
+	// IANA's OAuth error registry lists it for the token endpoint (RFC
+	// 8628 §3.5) with the meaning "slow down your requests".
+	ErrSlowDown = "slow_down"
 )
 
 // errUnavailable is the 503 for a request the grant cache cannot answer

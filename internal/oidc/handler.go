@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/grant"
+	"github.com/gatehouse/gatehouse/internal/limit"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -62,6 +63,10 @@ type Config struct {
 	// Customizers gives the client-credentials JWT customizer in force;
 	// nil: tokens are never customized.
 	Customizers Customizers
+	// FailureLimit is how many failed client authentications are allowed
+	// per source address and per client id (limit.go); the zero Rate
+	// limits nothing.
+	FailureLimit limit.Rate
 }
 
 type handler struct {
@@ -76,6 +81,7 @@ type handler struct {
 	denylist               Denylist
 	adminResource          string
 	customizers            Customizers
+	limits                 *limiter // nil: no failure limit
 }
 
 // Handler returns the /oidc routes. Paths are absolute (/oidc/...), so the
@@ -86,7 +92,7 @@ func Handler(cfg Config) http.Handler {
 		tenant: cfg.Tenant, grants: cfg.Grants, keys: cfg.Keys, digest: cfg.Digest,
 		auditor: cfg.Audit, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 		denylist: cfg.Denylist, adminResource: cfg.AdminResource,
-		customizers: cfg.Customizers,
+		customizers: cfg.Customizers, limits: newLimiter(cfg.FailureLimit),
 	}
 	if h.tenant == "" {
 		h.tenant = rbac.DefaultTenant

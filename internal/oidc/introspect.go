@@ -126,11 +126,13 @@ func tokenParam(p *tokenParams) (string, *Error) {
 }
 
 // writeClientError writes e, with the WWW-Authenticate challenge the token
-// endpoint sends when Basic credentials were refused.
+// endpoint sends when Basic credentials were refused, or the Retry-After of
+// the failure limit.
 func (h *handler) writeClientError(w http.ResponseWriter, r *http.Request, e *Error) {
 	if e.Status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+h.issuer+`", error="`+e.Code+`", error_description="`+e.Description+`"`)
 	}
+	h.setRetryAfter(w, e)
 	writeError(w, r, e)
 }
 

@@ -68,6 +68,7 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		if oerr.Status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="`+h.issuer+`", error="`+oerr.Code+`", error_description="`+oerr.Description+`"`)
 		}
+		h.setRetryAfter(w, oerr)
 		writeError(w, r, oerr)
 	} else if err := h.writeToken(w, &tok.claims, tok.ttl); err != nil {
 		oerr = h.internal(r.Context(), "mint token", err)
@@ -139,6 +140,10 @@ func (h *handler) exchange(r *http.Request, x *exchange, nowSec int64) (*issued,
 // introspection and revocation. It records the client and the name of the
 // secret used in x, for the audit entry, as soon as they are known.
 func (h *handler) authClient(r *http.Request, path string, x *exchange, nowMs int64) (*grant.Client, *Error) {
+	g, e := h.gate(r, nowMs) // the failure limit (limit.go): a flooding address stops here
+	if e != nil {
+		return nil, e
+	}
 	p := &x.params
 	if e := readParams(r, path, p); e != nil {
 		return nil, e
@@ -147,10 +152,13 @@ func (h *handler) authClient(r *http.Request, path string, x *exchange, nowMs in
 	if e != nil {
 		return nil, e
 	}
+	if e := g.admit(cred.id); e != nil {
+		return nil, e
+	}
 	ctx := r.Context()
 	client, err := h.grants.Client(ctx, h.tenant, cred.id)
 	if errors.Is(err, grant.ErrUnknownClient) {
-		return nil, &Error{http.StatusBadRequest, ErrInvalidClient, "invalid client " + cred.id}
+		return nil, g.fail(&Error{http.StatusBadRequest, ErrInvalidClient, "invalid client " + cred.id}, "")
 	}
 	if errors.Is(err, grant.ErrUnavailable) {
 		return nil, h.unavailable(ctx, "load client", err)
@@ -160,10 +168,10 @@ func (h *handler) authClient(r *http.Request, path string, x *exchange, nowMs in
 	}
 	x.client = client
 	if cred.assertion || cred.secret == "" {
-		return nil, errAuthFailed
+		return nil, g.fail(errAuthFailed, cred.id)
 	}
 	if e := h.checkSecret(client, cred.secret, x, nowMs); e != nil {
-		return nil, e
+		return nil, g.fail(e, cred.id)
 	}
 	if e := h.checkOrigin(r, client); e != nil {
 		return nil, e

@@ -1,0 +1,7 @@
+//go:build race
+
+package limit
+
+// raceEnabled: the race detector makes every memory access slow, so the
+// flood tests send fewer requests under it.
+const raceEnabled = true
