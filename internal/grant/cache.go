@@ -29,6 +29,7 @@ type Loader interface {
 	ApplicationIDs(ctx context.Context, tenant, after string, limit int) ([]string, error)
 	ListResources(ctx context.Context, tenant string) ([]rbac.Resource, error)
 	GetApplication(ctx context.Context, tenant, id string) (*rbac.Application, error)
+	RoleGrants(ctx context.Context, tenant, roleID string) ([]store.GrantRow, error)
 }
 
 // Options tune a Cache. The zero value gives the defaults.
@@ -121,6 +122,8 @@ type Cache struct {
 	resMu     sync.Mutex
 	resources map[string]*resources
 
+	roleReg roleRegistry
+
 	warmReq chan struct{}
 
 	hits, misses, loads, evictions, invalidations, loadErrors, staleRefusals atomic.Uint64
@@ -178,6 +181,7 @@ func New(l Loader, opt Options) *Cache {
 	}
 	c := &Cache{load: l, opt: opt, shards: make([]shard, n), mask: uint32(n - 1),
 		resources: map[string]*resources{}, warmReq: make(chan struct{}, 1)}
+	c.roleReg.roles = map[key]*roleRef{}
 	// The bound on clients is global (count); each shard evicts its own
 	// least recently used when the whole cache is full, so that an uneven
 	// spread of ids over shards never evicts below Size. Unknown ids are
@@ -252,7 +256,7 @@ func (c *Cache) Client(ctx context.Context, tenant, id string) (*Client, error) 
 func (c *Cache) fly(ctx context.Context, sh *shard, k key, f *flight, seq uint64) {
 	go func() {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opt.LoadTimeout)
-		cl, err := c.loadOne(lctx, k.tenant, k.id)
+		cl, err := c.loadOne(lctx, k.tenant, k.id, seq)
 		cancel()
 		sh.mu.Lock()
 		if sh.flights[k] == f {
@@ -263,6 +267,8 @@ func (c *Cache) fly(ctx context.Context, sh *shard, k key, f *flight, seq uint64
 			if !c.events.changedSince(seq, k, cl) {
 				c.fillLocked(sh, k, cl, c.epoch.Load())
 			}
+		case errors.Is(err, errRaced):
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 		default:
 			c.loadErrors.Add(1)
 			c.downUntil.Store(c.opt.Now().Add(downFor).UnixNano())
@@ -330,20 +336,46 @@ func (c *Cache) checkFresh() error {
 	return ErrUnavailable
 }
 
-func (c *Cache) loadOne(ctx context.Context, tenant, id string) (*Client, error) {
+// errRaced means a load's rows may be stale: a change touched them while
+// they were read. The result is used for the requests waiting on it, not
+// kept.
+var errRaced = errors.New("grant: load raced a change")
+
+func (c *Cache) loadOne(ctx context.Context, tenant, id string, seq uint64) (*Client, error) {
 	c.loads.Add(1)
-	var cl *Client
+	var (
+		cl    *Client
+		found bool
+	)
 	err := c.load.LoadGrants(ctx, tenant, id, id, func(g *store.AppGrants) error {
 		if g.ID == id {
-			cl = newClient(tenant, g)
+			found = true
+			cl, _ = c.newClient(tenant, g, seq)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("grant: load application: %w", err)
 	}
-	if cl == nil {
+	if !found {
 		return nil, ErrUnknownClient
+	}
+	if cl == nil {
+		// A role of the app changed while it was read: read it again,
+		// once, now that the change is in the registry.
+		seq = c.events.last()
+		err = c.load.LoadGrants(ctx, tenant, id, id, func(g *store.AppGrants) error {
+			if g.ID == id {
+				cl, _ = c.newClient(tenant, g, seq)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("grant: load application: %w", err)
+		}
+		if cl == nil {
+			return nil, errRaced
+		}
 	}
 	if c.withApp.Load() {
 		app, err := c.appJSON(ctx, tenant, id)

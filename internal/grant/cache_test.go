@@ -25,6 +25,8 @@ type fakeLoader struct {
 	resources []rbac.Resource
 	appLoads  atomic.Int64 // LoadGrants calls
 	resLoads  atomic.Int64
+	roleLoads atomic.Int64
+	roles     map[string][]store.GrantRow // RoleGrants answers; derived from apps when absent
 	fail      error
 	gate      chan struct{} // when set, LoadGrants waits for it to close
 	entered   chan struct{} // when set, LoadGrants signals on it first
@@ -106,6 +108,29 @@ func (f *fakeLoader) GetApplication(ctx context.Context, tenant, id string) (*rb
 		return nil, store.ErrNotFound
 	}
 	return &rbac.Application{TenantID: tenant, ID: id, Name: "app " + id, Type: rbac.AppMachineToMachine}, nil
+}
+
+func (f *fakeLoader) RoleGrants(ctx context.Context, tenant, roleID string) ([]store.GrantRow, error) {
+	f.roleLoads.Add(1)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	if rows, ok := f.roles[roleID]; ok {
+		return rows, nil
+	}
+	seen := map[store.GrantRow]bool{}
+	var out []store.GrantRow
+	for _, g := range f.apps {
+		for _, r := range g.Roles {
+			if r.RoleID == roleID && r.Indicator != "" && !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeLoader) set(id string, g *store.AppGrants) {
@@ -207,21 +232,22 @@ func TestTargetedInvalidation(t *testing.T) {
 	f.set("d", member)
 	all := []string{"a", "b", "c", "d"}
 	cases := []struct {
-		name    string
-		set     change.Set
-		dropped []string
+		name     string
+		set      change.Set
+		dropped  []string
+		reloaded int // roles reloaded in place
 	}{
-		{"app", change.App("a"), []string{"a"}},
-		{"unknown app", change.App("zz"), nil},
-		{"role", change.Set{Roles: []string{"r2"}}, []string{"b"}},
-		{"shared role", change.Set{Roles: []string{"r3"}}, []string{"c", "d"}},
-		{"resource via role", change.Set{Resources: []string{"res1"}}, []string{"a"}},
-		{"resource via organization role", change.Set{Resources: []string{"res4"}}, []string{"c"}},
-		{"organization", change.Set{Organizations: []string{"o2"}}, []string{"d"}},
-		{"organization role", change.Set{OrganizationRoles: []string{"or1"}}, []string{"c"}},
-		{"organization template", change.Set{OrganizationTemplate: true}, []string{"c", "d"}},
-		{"keys only", change.Set{Keys: true}, nil},
-		{"everything", change.Set{All: true}, all},
+		{"app", change.App("a"), []string{"a"}, 0},
+		{"unknown app", change.App("zz"), nil, 0},
+		{"role", change.Set{Roles: []string{"r2"}}, nil, 1},
+		{"shared role", change.Set{Roles: []string{"r3"}}, nil, 1},
+		{"resource via role", change.Set{Resources: []string{"res1"}}, nil, 1},
+		{"resource via organization role", change.Set{Resources: []string{"res4"}}, []string{"c"}, 0},
+		{"organization", change.Set{Organizations: []string{"o2"}}, []string{"d"}, 0},
+		{"organization role", change.Set{OrganizationRoles: []string{"or1"}}, []string{"c"}, 0},
+		{"organization template", change.Set{OrganizationTemplate: true}, []string{"c", "d"}, 0},
+		{"keys only", change.Set{Keys: true}, nil, 0},
+		{"everything", change.Set{All: true}, all, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -229,13 +255,16 @@ func TestTargetedInvalidation(t *testing.T) {
 			for _, id := range all {
 				mustClient(t, c, id)
 			}
-			before := f.appLoads.Load()
+			before, roles := f.appLoads.Load(), f.roleLoads.Load()
 			c.Apply(tc.set)
 			for _, id := range all {
 				mustClient(t, c, id)
 			}
 			if got := f.appLoads.Load() - before; got != int64(len(tc.dropped)) {
 				t.Fatalf("%d reloads, want %d (%v)", got, len(tc.dropped), tc.dropped)
+			}
+			if got := f.roleLoads.Load() - roles; got != int64(tc.reloaded) {
+				t.Fatalf("%d role reloads, want %d", got, tc.reloaded)
 			}
 		})
 	}
@@ -256,6 +285,22 @@ func TestChangeSeenOnNextRequest(t *testing.T) {
 	if mustClient(t, c, "app").Scopes("https://api").Has("write") {
 		t.Fatal("role change not seen")
 	}
+	// A role reloaded in place: every app holding it sees the change, none
+	// is reloaded.
+	f.set("twin", m2m("reader", "api", "read"))
+	twin := mustClient(t, c, "twin")
+	f.mu.Lock()
+	f.roles = map[string][]store.GrantRow{"reader": {{RoleID: "reader", ResourceID: "api", Indicator: "https://api", Scope: "admin"}}}
+	f.mu.Unlock()
+	loads := f.appLoads.Load()
+	c.Apply(change.Set{Roles: []string{"reader"}})
+	if !twin.Scopes("https://api").Has("admin") || !mustClient(t, c, "app").Scopes("https://api").Has("admin") ||
+		twin.Scopes("https://api").Has("read") || f.appLoads.Load() != loads {
+		t.Fatalf("shared role not reloaded in place: %v, %d loads", twin.Scopes("https://api"), f.appLoads.Load()-loads)
+	}
+	f.mu.Lock()
+	f.roles = nil
+	f.mu.Unlock()
 	f.set("app", nil) // deleted
 	c.Apply(change.App("app"))
 	if _, err := c.Client(ctx, "default", "app"); !errors.Is(err, ErrUnknownClient) {
@@ -329,7 +374,7 @@ func TestSingleFlight(t *testing.T) {
 // (stale) result in the cache, even when the change names a role rather
 // than the application.
 func TestLoadRacingChange(t *testing.T) {
-	for _, set := range []change.Set{change.App("app"), {Roles: []string{"reader"}}, {All: true}} {
+	for _, set := range []change.Set{change.App("app"), {All: true}} {
 		f := newFake()
 		gate := make(chan struct{})
 		f.gate, f.entered = gate, make(chan struct{}, 1)
@@ -583,4 +628,33 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestRoleLinkRacingChange: a load that would register a role whose scopes
+// changed while it read them reads the application again instead of
+// registering the stale role.
+func TestRoleLinkRacingChange(t *testing.T) {
+	f := newFake()
+	gate := make(chan struct{})
+	f.gate, f.entered = gate, make(chan struct{}, 1)
+	c, _ := newCache(f, Options{})
+	done := make(chan *Client)
+	go func() {
+		cl, _ := c.Client(ctx, "default", "app")
+		done <- cl
+	}()
+	<-f.entered // the rows (read, write) are read
+	f.mu.Lock()
+	f.gate, f.entered = nil, nil
+	f.mu.Unlock()
+	f.set("app", m2m("reader", "api", "read")) // the role loses write
+	c.Apply(change.Set{Roles: []string{"reader"}})
+	close(gate)
+	cl := <-done
+	if cl == nil || cl.Scopes("https://api").Has("write") {
+		t.Fatalf("stale role registered: %+v", cl)
+	}
+	if mustClient(t, c, "app").Scopes("https://api").Has("write") {
+		t.Fatal("stale role cached")
+	}
 }

@@ -31,12 +31,12 @@ type Client struct {
 	// client was loaded (see [Cache.Application]).
 	App json.RawMessage
 
-	grants []ResourceScopes // by Indicator
-	orgs   []Organization   // by ID
+	roles []*roleRef     // shared with every client holding the role (roles.go)
+	orgs  []Organization // by ID
 
-	// What the grants were derived from, so that a change to one of them
-	// finds this client (see [change.Set]).
-	roles, resources, orgRoles []string
+	// What the organization grants were derived from, so that a change to
+	// one of them finds this client (see [change.Set]).
+	resources, orgRoles []string
 }
 
 // ResourceScopes are the scopes granted on one resource.
@@ -56,9 +56,27 @@ type Organization struct {
 }
 
 // Scopes returns the scopes the client's M2M roles grant on the resource
-// with this indicator (none when it holds none).
+// with this indicator (none when it holds none), as the roles stand now.
 func (c *Client) Scopes(indicator string) rbac.ScopeSet {
-	return scopesOf(c.grants, indicator)
+	var one rbac.ScopeSet
+	var union []string
+	for _, r := range c.roles {
+		s := scopesOf(r.data().grants, indicator)
+		switch {
+		case len(s) == 0:
+		case one == nil:
+			one = s
+		default: // several roles grant on it: rare, and only then a copy
+			if union == nil {
+				union = append(union, one...)
+			}
+			union = append(union, s...)
+		}
+	}
+	if union != nil {
+		return rbac.NewScopeSet(union)
+	}
+	return one
 }
 
 // Organization returns what the client may be granted in organization id,
@@ -91,9 +109,14 @@ func scopesOf(list []ResourceScopes, indicator string) rbac.ScopeSet {
 // held once.
 func intern(s string) string { return unique.Make(s).Value() }
 
-// newClient builds a client from what the store read.
-func newClient(tenant string, g *store.AppGrants) *Client {
-	c := &Client{TenantID: intern(tenant), ID: g.ID, Type: rbac.AppType(intern(g.Type))}
+// newClient builds a client from what the store read at event seq, or
+// reports false when a role it would create in the registry changed since.
+func (cc *Cache) newClient(tenant string, g *store.AppGrants, seq uint64) (*Client, bool) {
+	roles, ok := cc.link(tenant, g.Roles, seq)
+	if !ok {
+		return nil, false
+	}
+	c := &Client{roles: roles, TenantID: intern(tenant), ID: g.ID, Type: rbac.AppType(intern(g.Type))}
 	c.CORSOrigins = corsOrigins(g.CustomClientMetadata)
 	if len(g.Secrets) > 0 {
 		c.Secrets = make([]Secret, len(g.Secrets))
@@ -108,15 +131,6 @@ func newClient(tenant string, g *store.AppGrants) *Client {
 			c.Secrets[i] = sec
 		}
 	}
-	byIndicator := map[string][]string{}
-	for _, r := range g.Roles {
-		c.roles = appendID(c.roles, r.RoleID)
-		if r.Indicator != "" {
-			c.resources = appendID(c.resources, r.ResourceID)
-			byIndicator[r.Indicator] = append(byIndicator[r.Indicator], r.Scope)
-		}
-	}
-	c.grants = resourceScopes(byIndicator)
 	type orgAcc struct {
 		scopes    []string
 		resources map[string][]string
@@ -150,7 +164,7 @@ func newClient(tenant string, g *store.AppGrants) *Client {
 		}
 		slices.SortFunc(c.orgs, func(a, b Organization) int { return strings.Compare(a.ID, b.ID) })
 	}
-	return c
+	return c, true
 }
 
 func resourceScopes(m map[string][]string) []ResourceScopes {

@@ -66,9 +66,23 @@ func (l *eventLog) since(seq uint64, fn func(change.Set) bool) bool {
 }
 
 // changedSince reports whether a change after seq touched application k
-// (loaded as cl; nil when it was found not to exist).
+// (loaded as cl; nil when it was found not to exist): its own entry, or
+// one of its roles (conservatively: a role's shared data is reloaded by
+// Apply, but a load racing a failed reload must not keep the old ref).
 func (l *eventLog) changedSince(seq uint64, k key, cl *Client) bool {
-	return l.since(seq, func(s change.Set) bool { return affects(s, k, cl) })
+	return l.since(seq, func(s change.Set) bool {
+		if affects(s, k, cl) {
+			return true
+		}
+		if cl != nil {
+			for _, r := range cl.roles {
+				if roleTouched(s, r.id, r.data()) {
+					return true
+				}
+			}
+		}
+		return false
+	})
 }
 
 // resourcesChangedSince reports whether a change after seq touched the
@@ -77,8 +91,9 @@ func (l *eventLog) resourcesChangedSince(seq uint64) bool {
 	return l.since(seq, func(s change.Set) bool { return s.All || len(s.Resources) > 0 })
 }
 
-// affects reports whether s changes what application k (cached as cl, nil
-// for an id known not to exist) is granted.
+// affects reports whether s changes what the entry of application k
+// (cached as cl, nil for an id known not to exist) holds itself; changes
+// to its M2M roles change the shared role data instead (roles.go).
 func affects(s change.Set, k key, cl *Client) bool {
 	if s.All || slices.Contains(s.Apps, k.id) {
 		return true
@@ -94,7 +109,7 @@ func affects(s change.Set, k key, cl *Client) bool {
 			return true
 		}
 	}
-	return intersects(cl.roles, s.Roles) || intersects(cl.resources, s.Resources) || intersects(cl.orgRoles, s.OrganizationRoles)
+	return intersects(cl.resources, s.Resources) || intersects(cl.orgRoles, s.OrganizationRoles)
 }
 
 func intersects(a, b []string) bool {
@@ -126,6 +141,9 @@ func (c *Cache) Apply(s change.Set) {
 		c.resMu.Unlock()
 	}
 	if s.All {
+		c.roleReg.mu.Lock()
+		clear(c.roleReg.roles)
+		c.roleReg.mu.Unlock()
 		c.incomplete()
 		for i := range c.shards {
 			sh := &c.shards[i]
@@ -157,7 +175,10 @@ func (c *Cache) Apply(s change.Set) {
 		}
 		sh.mu.Unlock()
 	}
-	if len(s.Roles)+len(s.Resources)+len(s.Organizations)+len(s.OrganizationRoles) == 0 && !s.OrganizationTemplate {
+	if len(s.Roles) > 0 || len(s.Resources) > 0 {
+		c.reloadRoles(s)
+	}
+	if len(s.Resources)+len(s.Organizations)+len(s.OrganizationRoles) == 0 && !s.OrganizationTemplate {
 		return
 	}
 	for i := range c.shards {

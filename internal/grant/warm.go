@@ -62,7 +62,9 @@ func (c *Cache) Warm(ctx context.Context) error {
 		if err == nil && len(ids) > 0 {
 			batch = batch[:0]
 			err = c.load.LoadGrants(pctx, tenant, ids[0], ids[len(ids)-1], func(g *store.AppGrants) error {
-				batch = append(batch, newClient(tenant, g))
+				if cl, ok := c.newClient(tenant, g, seq); ok {
+					batch = append(batch, cl)
+				}
 				return nil
 			})
 		}

@@ -158,3 +158,29 @@ func (q *Queries) ApplicationIDs(ctx context.Context, tenant, after string, limi
 	}
 	return ids, wrap("application ids", rows.Err())
 }
+
+// RoleGrants returns what M2M role roleID of tenant grants, one row per
+// scope (none for a role without scopes, a role of another type, or none
+// at all): the grant cache reloads a role's shared data with it after a
+// change to the role or to a resource it grants on.
+func (q *Queries) RoleGrants(ctx context.Context, tenant, roleID string) ([]GrantRow, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT sc.resource_id, res.indicator, sc.name
+FROM roles r
+JOIN roles_scopes rs ON rs.tenant_id = r.tenant_id AND rs.role_id = r.id
+JOIN scopes sc ON sc.tenant_id = rs.tenant_id AND sc.id = rs.scope_id
+JOIN resources res ON res.tenant_id = sc.tenant_id AND res.id = sc.resource_id
+WHERE r.tenant_id = $1 AND r.id = $2 AND r.type = 'MachineToMachine'`, tenant, roleID)
+	if err != nil {
+		return nil, wrap("role grants", err)
+	}
+	defer rows.Close()
+	var out []GrantRow
+	for rows.Next() {
+		g := GrantRow{RoleID: roleID}
+		if err := rows.Scan(&g.ResourceID, &g.Indicator, &g.Scope); err != nil {
+			return nil, wrap("role grants", err)
+		}
+		out = append(out, g)
+	}
+	return out, wrap("role grants", rows.Err())
+}

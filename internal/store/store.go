@@ -12,7 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names returned by [Store.Dialect]; they are also the names of the
@@ -101,7 +102,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	// Keep connections warm: opening one costs a TCP and auth round trip on
 	// PostgreSQL and re-runs the pragmas on SQLite.
 	db.SetMaxIdleConns(8)
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db); err != nil {
 		db.Close()
 		return nil, wrap("connect "+dialect, err)
 	}
@@ -128,6 +129,25 @@ const readConns = 4
 // [Store.reads]): for the grant cache, never for writes.
 func (s *Store) Reader() *Queries {
 	return &Queries{q: s.reads, dialect: s.dialect}
+}
+
+// ping checks the first connection. A new SQLite connection switches the
+// file to WAL mode, which SQLite refuses with SQLITE_BUSY, without waiting
+// for the busy timeout, while another process or pool is doing the same:
+// instances starting together retry for up to two seconds.
+func ping(ctx context.Context, db *sql.DB) error {
+	for try := 0; ; try++ {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || try == 40 || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // openPool opens a pool on the PostgreSQL database of pg, or (pg nil) on
