@@ -209,10 +209,13 @@ func TestIntervalFlush(t *testing.T) {
 		w.Log(entry(id))
 	}
 	// No Flush: the interval alone gets the entries written.
-	eventually(t, "the interval flush", func() bool { return sink.len() == 3 })
+	eventually(t, "the interval flush", func() bool { return w.Stats().Written == 3 })
 	// And again after the buffer was emptied once.
 	w.Log(entry("3"))
-	eventually(t, "the second interval flush", func() bool { return sink.len() == 4 })
+	eventually(t, "the second interval flush", func() bool { return w.Stats().Written == 4 })
+	if got := sink.len(); got != 4 {
+		t.Errorf("sink holds %d entries, want 4", got)
+	}
 	wantStats(t, w, 4, 0, 0)
 }
 
