@@ -149,7 +149,9 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.startRetention(bg)
 	// 8,192 entries are over a quarter second of requests at 30,000/s,
 	// while the writer drains every 512; a smaller buffer keeps memory low.
-	s.audit = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, Buffer: 8192, Logger: s.log})
+	if s.audit, err = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, Buffer: 8192, SpoolDir: cfg.AuditSpoolDir(), SpoolMax: audit.DefaultSpoolMax, Logger: s.log}); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	oh := oidc.Handler(oidc.Config{

@@ -54,7 +54,8 @@ type Config struct {
 	// Endpoint is the public base URL clients use to reach the server, with
 	// an optional path prefix and without a trailing slash.
 	Endpoint string
-	// DataDir holds the SQLite database and the generated master key file.
+	// DataDir holds the SQLite database, the generated master key file and
+	// the audit log's outage spool.
 	DataDir string
 	// DatabaseURL selects the store: "" is SQLite at SQLitePath, a
 	// postgres:// or postgresql:// URL is PostgreSQL. It may hold a password:
@@ -123,6 +124,10 @@ func (c Config) Issuer() string { return c.Endpoint + "/oidc" }
 
 // SQLitePath is the SQLite database file used when DatabaseURL is empty.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "gatehouse.db") }
+
+// AuditSpoolDir is where audit entries wait while the database is
+// unreachable (see package audit).
+func (c Config) AuditSpoolDir() string { return filepath.Join(c.DataDir, "audit-spool") }
 
 // MasterKeyPath is where the master key is read from, or generated into when
 // no key is configured: MasterKeyFile if set, else DataDir/master.key.

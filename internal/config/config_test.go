@@ -70,6 +70,9 @@ func TestLoadDefaults(t *testing.T) {
 		if got, want := c.MasterKeyPath(), filepath.Join("data", "master.key"); got != want {
 			t.Errorf("MasterKeyPath() = %q, want %q", got, want)
 		}
+		if got, want := c.AuditSpoolDir(), filepath.Join("data", "audit-spool"); got != want {
+			t.Errorf("AuditSpoolDir() = %q, want %q", got, want)
+		}
 	}
 }
 

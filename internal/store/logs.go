@@ -26,6 +26,12 @@ const logChunk = 256
 // ListLogs reports, newest last), all or none. Empty payloads are stored as
 // {}; ApplicationID and Result "" are stored as NULL.
 //
+// It is idempotent: an entry whose (tenant, id) is already stored is skipped
+// (ON CONFLICT DO NOTHING), so the audit writer may repeat a batch whose
+// outcome it could not learn (a commit lost with the connection, a crash
+// while draining its spool) without storing an entry twice. Entry ids are
+// random, so a skipped entry is the same entry written before.
+//
 // The token endpoint logs every request, so this is tuned per engine (see
 // BenchmarkInsertLogs). PostgreSQL gets multi-row INSERTs of up to
 // logChunk rows: one round trip each. SQLite gets one prepared single-row
@@ -84,7 +90,7 @@ func (q *Queries) insertLogRows(ctx context.Context, args []any) error {
 // logInsertSQL returns an INSERT of n log rows.
 func logInsertSQL(n int) string {
 	var b strings.Builder
-	b.Grow(64 + n*40)
+	b.Grow(64 + n*40 + len(logConflict))
 	b.WriteString(`INSERT INTO logs (` + logColumns + `) VALUES `)
 	p := 1
 	for i := range n {
@@ -102,8 +108,14 @@ func logInsertSQL(n int) string {
 		}
 		b.WriteByte(')')
 	}
+	b.WriteString(logConflict)
 	return b.String()
 }
+
+// logConflict makes a log insert skip entries already stored (see
+// InsertLogs); logs__id is the unique index on (tenant_id, id) in both
+// dialects.
+const logConflict = ` ON CONFLICT (tenant_id, id) DO NOTHING`
 
 // ListLogs returns the entries f selects, newest first (reverse insertion
 // order), paginated by f.Limit (0: no limit) and f.Offset, and the number
