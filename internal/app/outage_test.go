@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/pgcluster"
+	"github.com/gatehouse/gatehouse/internal/rbac"
 )
 
 // startOn starts a server with cfg and serves it on loopback.
@@ -73,6 +74,18 @@ func TestTokensDuringDatabaseOutage(t *testing.T) {
 	admin, _ := body["access_token"].(string)
 	eventually(t, 10*time.Second, "the cache never finished warming", func() bool { return a.cache.Stats().Complete })
 
+	countLogs := func() int64 {
+		_, n, err := a.Store().ListLogs(context.Background(), rbac.LogFilter{ApplicationID: bootID, Key: rbac.LogKeyClientCredentials, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := a.FlushAudit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	logged := countLogs()
+
 	pg.Stop()
 	eventually(t, 10*time.Second, "the instance never noticed the outage", func() bool { return !a.cache.Synced() })
 	for range 200 {
@@ -112,5 +125,18 @@ func TestTokensDuringDatabaseOutage(t *testing.T) {
 	}
 	if st, body, _ := tokenStatus(fa, bootID, bootSecret, "all"); st != 200 || body["scope"] != "all" {
 		t.Fatalf("after recovery: %d %v", st, body)
+	}
+	// Every token request of the outage reached the audit log (through the
+	// spool), with the one after it.
+	deadline := time.Now().Add(20 * time.Second)
+	for n := countLogs(); n != logged+201; n = countLogs() {
+		if time.Now().After(deadline) {
+			t.Fatalf("audit entries: %d, want %d (%d before the outage); stats %+v", n, logged+201, logged, a.audit.Stats())
+		}
+		a.FlushAudit(context.Background())
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st := a.audit.Stats(); st.Spooled < 200 || st.Dropped != 0 {
+		t.Fatalf("audit stats %+v", st)
 	}
 }
