@@ -102,6 +102,17 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	// Keep connections warm: opening one costs a TCP and auth round trip on
 	// PostgreSQL and re-runs the pragmas on SQLite.
 	db.SetMaxIdleConns(8)
+	if pg == nil {
+		// SQLite has one writer at a time. With several connections, a
+		// writer that finds the file locked sleeps in SQLite's busy
+		// handler (1, 2, 5, ... 100 ms at a time) while the audit log's
+		// batches come and go: a Management API write under token load
+		// took hundreds of milliseconds. One connection makes writers
+		// queue in order in the pool instead, each waiting only for the
+		// work ahead of it. Reads that must not wait (the grant cache's)
+		// have a pool of their own (Reader).
+		db.SetMaxOpenConns(1)
+	}
 	if err := ping(ctx, db); err != nil {
 		db.Close()
 		return nil, wrap("connect "+dialect, err)
