@@ -10,7 +10,23 @@ import (
 
 // ChangeChannel is the PostgreSQL notification channel on which instances
 // sharing a database announce writes that change grants or keys.
+// Notifications are per database, not per schema: instances whose store
+// lives in another schema than "public" (search_path in the URL) use
+// ChangeChannel followed by "_" and the schema, so that deployments sharing
+// a database do not reload on each other's changes.
 const ChangeChannel = "gatehouse_changes"
+
+// changeChannel returns the channel of the store's schema.
+func changeChannel(schema string) string {
+	if schema == "" || schema == "public" {
+		return ChangeChannel
+	}
+	ch := ChangeChannel + "_" + schema
+	if len(ch) > 63 { // PostgreSQL's longest identifier
+		ch = ch[:63]
+	}
+	return ch
+}
 
 // Notify tells every instance listening on this database that something
 // changed. On SQLite, which one instance owns, it does nothing.
@@ -18,7 +34,7 @@ func (s *Store) Notify(ctx context.Context, payload string) error {
 	if s.dialect != dialectPostgres {
 		return nil
 	}
-	_, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangeChannel, payload)
+	_, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.channel, payload)
 	return wrap("notify", err)
 }
 
@@ -59,7 +75,7 @@ func (s *Store) listenOnce(ctx context.Context, fn func(string), first *bool, re
 		return wrap("listen", err)
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+ChangeChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
 		return fmt.Errorf("store: listen: %w", err)
 	}
 	if *first {

@@ -53,6 +53,8 @@ type Store struct {
 	// behind management writes or the audit log's batches.
 	reads *sql.DB
 	pg    *pgx.ConnConfig // PostgreSQL only: for the notification listener's own connection
+	// channel is the notification channel (PostgreSQL only, see Notify).
+	channel string
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -128,7 +130,16 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	reads.SetMaxOpenConns(readConns)
 	reads.SetMaxIdleConns(readConns)
-	return &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, reads: reads, pg: pg}, nil
+	st := &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, reads: reads, pg: pg}
+	if pg != nil {
+		var schema string
+		if err := db.QueryRowContext(ctx, "SELECT COALESCE(current_schema(), '')").Scan(&schema); err != nil {
+			st.Close()
+			return nil, wrap("current schema", err)
+		}
+		st.channel = changeChannel(schema)
+	}
+	return st, nil
 }
 
 // readConns bounds the grant cache's pool: loads are single-flighted per
