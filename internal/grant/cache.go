@@ -132,14 +132,15 @@ type Cache struct {
 }
 
 type shard struct {
-	mu  sync.Mutex
+	mu  sync.RWMutex
 	pos lru // clients
 	neg lru // ids known not to exist (when the cache is not complete)
 	// pending are ids a change named since they were last loaded: in a
 	// complete cache, these (and only these) misses go to the store.
 	pending map[key]struct{}
 	flights map[key]*flight
-	_       [40]byte // keep shards' locks on separate cache lines
+	hits    atomic.Uint64 // per shard: one counter for all would be written by every core on every request
+	_       [64]byte      // keep shards on separate cache lines
 }
 
 type flight struct {
@@ -208,20 +209,30 @@ func (c *Cache) shard(id string) *shard {
 func (c *Cache) Client(ctx context.Context, tenant, id string) (*Client, error) {
 	k := key{tenant, id}
 	sh := c.shard(id)
-	sh.mu.Lock()
+	sh.mu.RLock()
 	if e := sh.pos.get(k); e != nil {
+		cl := e.c
+		sh.mu.RUnlock()
+		if err := c.checkFresh(); err != nil {
+			return nil, err
+		}
+		sh.hits.Add(1)
+		return cl, nil
+	}
+	neg := sh.neg.get(k) != nil
+	sh.mu.RUnlock()
+	if neg {
+		sh.hits.Add(1)
+		return nil, ErrUnknownClient
+	}
+	sh.mu.Lock()
+	if e := sh.pos.m[k]; e != nil { // filled meanwhile
 		cl := e.c
 		sh.mu.Unlock()
 		if err := c.checkFresh(); err != nil {
 			return nil, err
 		}
-		c.hits.Add(1)
 		return cl, nil
-	}
-	if sh.neg.get(k) != nil {
-		sh.mu.Unlock()
-		c.hits.Add(1)
-		return nil, ErrUnknownClient
 	}
 	if _, pending := sh.pending[k]; !pending && tenant == c.opt.Tenant && c.complete.Load() && c.unsyncedSince.Load() == 0 {
 		sh.mu.Unlock()
@@ -509,6 +520,7 @@ func (c *Cache) Stats() Stats {
 	for i := range c.shards {
 		sh := &c.shards[i]
 		sh.mu.Lock()
+		s.Hits += sh.hits.Load()
 		s.Entries += len(sh.pos.m)
 		s.Negatives += len(sh.neg.m)
 		s.PendingKeys += len(sh.pending)

@@ -200,10 +200,21 @@ func (c *Cache) Apply(s change.Set) {
 func (c *Cache) markPendingLocked(sh *shard, k key) {
 	if len(sh.pending) >= maxPending/len(c.shards)+1 {
 		c.incomplete()
+		c.requestWarm()
 		return
 	}
 	sh.pending[k] = struct{}{}
+	// Many changed ids (a bulk import, apps created by automation) are
+	// read faster by one warm pass, 1,000 per query, than one by one as
+	// they are asked for.
+	if len(sh.pending) == warmAfterPending/len(c.shards)+1 {
+		c.requestWarm()
+	}
 }
+
+// warmAfterPending is how many ids named by changes and not yet reloaded
+// start a warm pass (about that many, spread over the shards).
+const warmAfterPending = 2048
 
 // Unsynced records that changes may be missed from now on: the change
 // listener lost its connection. Cached grants keep serving for StaleMax,

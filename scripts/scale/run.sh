@@ -19,7 +19,10 @@ set -euo pipefail
 n=${1:-10000}; rate=${2:-5}; dsn=${3:-}
 port=${PORT:-39311}; conns=${C:-64}; secs=${D:-10}; zipf=${ZIPF:-1.1}; rs_rate=${ROLE_SCOPE_RATE:-1}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-scale.XXXXXX")
+# REUSE=DIR measures again on the work dir of a run made with KEEP=1 (its data dir and apps.txt): the
+# server starts on the provisioned database, as a restarted instance does, and nothing is provisioned.
+work=${REUSE:-$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-scale.XXXXXX")}
+[ -n "${REUSE:-}" ] && KEEP=1
 bin=${GATEHOUSE_BIN:-}
 if [ -z "$bin" ]; then
   bin=$work/gatehouse
@@ -47,7 +50,13 @@ done
 
 # The admin app for the Management API helpers (the management CLI's variables).
 export GATEHOUSE_URL=$base GATEHOUSE_CLIENT_ID=$boot_id GATEHOUSE_CLIENT_SECRET=$boot_secret
-"$bin" bench provision -n "$n" -out "$work/apps.txt"
+if [ -z "${REUSE:-}" ]; then
+  "$bin" bench provision -n "$n" -out "$work/apps.txt"
+else
+  n=$(wc -l <"$work/apps.txt")
+  for _ in $(seq 600); do grep -q 'grant cache warmed' "$work/server.log" && break; sleep 0.05; done
+  echo "restarted on $n apps; $(grep -o 'grant cache warmed.*' "$work/server.log" | head -1)"
+fi
 # (gatehouse bench ignores GATEHOUSE_CLIENT_ID/SECRET when given -credentials.)
 head -n 1 "$work/apps.txt" >"$work/one.txt"
 
