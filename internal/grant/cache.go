@@ -128,7 +128,7 @@ type Cache struct {
 
 	hits, misses, loads, evictions, invalidations, loadErrors, staleRefusals atomic.Uint64
 	warmApps                                                                 atomic.Int64
-	warmDur                                                                  atomic.Int64
+	warmDur, warmEnd                                                         atomic.Int64
 }
 
 type shard struct {

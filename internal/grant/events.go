@@ -200,7 +200,7 @@ func (c *Cache) Apply(s change.Set) {
 func (c *Cache) markPendingLocked(sh *shard, k key) {
 	if len(sh.pending) >= maxPending/len(c.shards)+1 {
 		c.incomplete()
-		c.requestWarm()
+		c.requestBulkWarm()
 		return
 	}
 	sh.pending[k] = struct{}{}
@@ -208,7 +208,7 @@ func (c *Cache) markPendingLocked(sh *shard, k key) {
 	// read faster by one warm pass, 1,000 per query, than one by one as
 	// they are asked for.
 	if len(sh.pending) == warmAfterPending/len(c.shards)+1 {
-		c.requestWarm()
+		c.requestBulkWarm()
 	}
 }
 

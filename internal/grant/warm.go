@@ -35,6 +35,18 @@ func (c *Cache) Run(ctx context.Context) {
 	}
 }
 
+// requestBulkWarm asks for a warm pass to read many changed ids at once,
+// unless the last pass ended less than ten of its durations ago: during a
+// bulk import of 100,000 apps, a pass every few seconds would read the
+// whole table again and again, while requests load the new apps one by one
+// meanwhile anyway.
+func (c *Cache) requestBulkWarm() {
+	if end := c.warmEnd.Load(); end != 0 && c.opt.Now().UnixNano()-end < 10*c.warmDur.Load() {
+		return
+	}
+	c.requestWarm()
+}
+
 func (c *Cache) requestWarm() {
 	select {
 	case c.warmReq <- struct{}{}:
@@ -114,6 +126,7 @@ func (c *Cache) Warm(ctx context.Context) error {
 	}
 	c.warmApps.Store(int64(n))
 	c.warmDur.Store(int64(c.opt.Now().Sub(start)))
+	c.warmEnd.Store(c.opt.Now().UnixNano())
 	c.opt.Logger.Info("grant cache warmed", "apps", n, "complete", c.complete.Load(),
 		"took", c.opt.Now().Sub(start).Round(time.Millisecond).String())
 	return nil
