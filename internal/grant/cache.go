@@ -280,6 +280,12 @@ func (c *Cache) fly(ctx context.Context, sh *shard, k key, f *flight, seq uint64
 			}
 		case errors.Is(err, errRaced):
 			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		case errors.Is(err, context.DeadlineExceeded):
+			// A slow answer (a loaded database, a queue for the read
+			// pool) is not an outage: later misses still try.
+			c.loadErrors.Add(1)
+			c.opt.Logger.Warn("grant cache: load timed out", "err", err)
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 		default:
 			c.loadErrors.Add(1)
 			c.downUntil.Store(c.opt.Now().Add(downFor).UnixNano())

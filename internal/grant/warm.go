@@ -11,7 +11,9 @@ import (
 // everything or Resync asks, until ctx ends. A failed pass is retried with
 // backoff while the cache keeps serving what it holds.
 func (c *Cache) Run(ctx context.Context) {
-	c.requestWarm()
+	if c.warmEnd.Load() == 0 { // not warmed yet (see Warm)
+		c.requestWarm()
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -36,12 +38,12 @@ func (c *Cache) Run(ctx context.Context) {
 }
 
 // requestBulkWarm asks for a warm pass to read many changed ids at once,
-// unless the last pass ended less than ten of its durations ago: during a
+// unless the last pass ended less than five of its durations ago: during a
 // bulk import of 100,000 apps, a pass every few seconds would read the
 // whole table again and again, while requests load the new apps one by one
 // meanwhile anyway.
 func (c *Cache) requestBulkWarm() {
-	if end := c.warmEnd.Load(); end != 0 && c.opt.Now().UnixNano()-end < 10*c.warmDur.Load() {
+	if end := c.warmEnd.Load(); end != 0 && c.opt.Now().UnixNano()-end < 5*c.warmDur.Load() {
 		return
 	}
 	c.requestWarm()
