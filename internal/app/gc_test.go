@@ -9,8 +9,8 @@ func TestGCPercent(t *testing.T) {
 	}{
 		{0, 400},
 		{1 << 20, 400},   // tiny heap: capped at 4x
-		{8 << 20, 300},   // 10 apps: 24 MiB of headroom
-		{24 << 20, 100},  // from here on, Go's default
+		{6 << 20, 200},   // 10 apps: 12 MiB of headroom
+		{12 << 20, 100},  // from here on, Go's default
 		{200 << 20, 100}, // 100,000 apps
 	} {
 		if got := gcPercent(c.live); got != c.want {
