@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -16,14 +15,7 @@ func TestInstancesShareChanges(t *testing.T) {
 	dsn := storetest.Postgres(t)
 	dir := t.TempDir()
 	start := func() (*Server, *fixture) {
-		cfg := testConfig(t, dsn, dir) // one data dir: one master key file
-		srv, err := New(context.Background(), cfg, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs := httptest.NewServer(srv.Handler())
-		t.Cleanup(func() { hs.Close(); srv.Close(context.Background()) })
-		return srv, &fixture{t: t, srv: srv, http: hs, cfg: cfg}
+		return startOn(t, testConfig(t, dsn, dir)) // one data dir: one master key file
 	}
 	a, _ := start()
 	_, fb := start()
