@@ -1,6 +1,7 @@
 package management
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -52,21 +53,21 @@ func readGrantState(ctx context.Context, st *store.Store) (grantState, error) {
 		if err != nil {
 			return gs, err
 		}
-		grants, err := st.ApplicationGrants(ctx, t, a.ID)
-		if err != nil {
+		// What the grant cache loads, its rows in a fixed order.
+		var g store.AppGrants
+		if err := st.Reader().LoadGrants(ctx, t, a.ID, a.ID, func(r *store.AppGrants) error { g = *r; return nil }); err != nil {
 			return gs, err
 		}
-		orgs, err := st.ApplicationOrganizationGrants(ctx, t, a.ID)
-		if err != nil {
-			return gs, err
-		}
-		for _, g := range orgs { // in the order the rows came
-			sort.Strings(g.Scopes)
-			for _, names := range g.Resources {
-				sort.Strings(names)
+		slices.SortFunc(g.Roles, func(x, y store.GrantRow) int {
+			return cmp.Compare(x.RoleID+"\x00"+x.Indicator+"\x00"+x.Scope, y.RoleID+"\x00"+y.Indicator+"\x00"+y.Scope)
+		})
+		slices.SortFunc(g.Organizations, func(x, y store.OrganizationGrantRow) int {
+			key := func(r store.OrganizationGrantRow) string {
+				return r.OrganizationID + "\x00" + r.RoleID + "\x00" + r.Indicator + "\x00" + r.Scope
 			}
-		}
-		b, err := json.Marshal([]any{a, secrets, grants, orgs})
+			return cmp.Compare(key(x), key(y))
+		})
+		b, err := json.Marshal([]any{a, secrets, g.Roles, g.Organizations})
 		if err != nil {
 			return gs, err
 		}

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"sort"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
 )
@@ -234,104 +232,4 @@ WHERE m.tenant_id = $1 AND m.application_id = $2`
 		out = append(out, *o)
 	}
 	return out, total, wrap("list application organizations", rows.Err())
-}
-
-// OrganizationGrant is what an application may be granted in one
-// organization it is a member of.
-type OrganizationGrant struct {
-	// Scopes are the distinct names of the organization scopes its
-	// machine-to-machine organization roles hold, sorted.
-	Scopes []string
-	// Resources maps a resource indicator to the distinct names (sorted)
-	// of the resource scopes those roles hold on it.
-	Resources map[string][]string
-}
-
-// ApplicationOrganizationGrants loads, in two queries, what application
-// appID may be granted in each organization it is a member of (every
-// membership is a key, even one without roles). User-typed organization
-// roles never count. Empty, never nil, for an application in no
-// organization.
-func (q *Queries) ApplicationOrganizationGrants(ctx context.Context, tenant, appID string) (map[string]*OrganizationGrant, error) {
-	const op = "application organization grants"
-	out := map[string]*OrganizationGrant{}
-	rows, err := q.q.QueryContext(ctx, `SELECT m.organization_id, s.name
-FROM organization_application_relations m
-LEFT JOIN organization_role_application_relations ra
-  ON ra.tenant_id = m.tenant_id AND ra.organization_id = m.organization_id AND ra.application_id = m.application_id
-LEFT JOIN organization_roles r ON r.tenant_id = ra.tenant_id AND r.id = ra.organization_role_id AND r.type = 'MachineToMachine'
-LEFT JOIN organization_role_scope_relations rs ON rs.tenant_id = r.tenant_id AND rs.organization_role_id = r.id
-LEFT JOIN organization_scopes s ON s.tenant_id = rs.tenant_id AND s.id = rs.organization_scope_id
-WHERE m.tenant_id = $1 AND m.application_id = $2`, tenant, appID)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			org  string
-			name sql.NullString
-		)
-		if err := rows.Scan(&org, &name); err != nil {
-			return nil, wrap(op, err)
-		}
-		g := out[org]
-		if g == nil {
-			g = &OrganizationGrant{Scopes: []string{}, Resources: map[string][]string{}}
-			out[org] = g
-		}
-		if name.Valid {
-			g.Scopes = append(g.Scopes, name.String)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
-	}
-	rows.Close()
-	if len(out) == 0 {
-		return out, nil
-	}
-	rows, err = q.q.QueryContext(ctx, `SELECT DISTINCT ra.organization_id, res.indicator, s.name
-FROM organization_role_application_relations ra
-JOIN organization_roles r ON r.tenant_id = ra.tenant_id AND r.id = ra.organization_role_id AND r.type = 'MachineToMachine'
-JOIN organization_role_resource_scope_relations rs ON rs.tenant_id = ra.tenant_id AND rs.organization_role_id = ra.organization_role_id
-JOIN scopes s ON s.tenant_id = rs.tenant_id AND s.id = rs.scope_id
-JOIN resources res ON res.tenant_id = s.tenant_id AND res.id = s.resource_id
-WHERE ra.tenant_id = $1 AND ra.application_id = $2`, tenant, appID)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var org, indicator, name string
-		if err := rows.Scan(&org, &indicator, &name); err != nil {
-			return nil, wrap(op, err)
-		}
-		if g := out[org]; g != nil {
-			g.Resources[indicator] = append(g.Resources[indicator], name)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
-	}
-	// Sorted and deduplicated here rather than in SQL: the engines' text
-	// collations differ, and two roles may hold the same scope.
-	for _, g := range out {
-		g.Scopes = sortedUnique(g.Scopes)
-		for ind, names := range g.Resources {
-			g.Resources[ind] = sortedUnique(names)
-		}
-	}
-	return out, nil
-}
-
-func sortedUnique(s []string) []string {
-	sort.Strings(s)
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -135,38 +135,3 @@ WHERE tenant_id = $1 AND application_id = $2`, tenant, appID)
 	sort.Strings(out) // in Go: the engines' text collations differ
 	return out, nil
 }
-
-// ApplicationGrants loads, in one query, what application appID may be
-// granted: for each resource indicator, the distinct names (sorted) of the
-// scopes its machine-to-machine roles hold on that resource. User roles
-// never count, even if one were linked. The map is empty, never nil, when
-// the application has nothing (or does not exist).
-func (q *Queries) ApplicationGrants(ctx context.Context, tenant, appID string) (map[string][]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT res.indicator, s.name
-FROM applications_roles ar
-JOIN roles r ON r.tenant_id = ar.tenant_id AND r.id = ar.role_id AND r.type = 'MachineToMachine'
-JOIN roles_scopes rs ON rs.tenant_id = ar.tenant_id AND rs.role_id = ar.role_id
-JOIN scopes s ON s.tenant_id = rs.tenant_id AND s.id = rs.scope_id
-JOIN resources res ON res.tenant_id = s.tenant_id AND res.id = s.resource_id
-WHERE ar.tenant_id = $1 AND ar.application_id = $2`, tenant, appID)
-	if err != nil {
-		return nil, wrap("application grants", err)
-	}
-	defer rows.Close()
-	out := map[string][]string{}
-	for rows.Next() {
-		var indicator, scope string
-		if err := rows.Scan(&indicator, &scope); err != nil {
-			return nil, wrap("application grants", err)
-		}
-		out[indicator] = append(out[indicator], scope)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap("application grants", err)
-	}
-	// Sorted here rather than in SQL: the engines' text collations differ.
-	for _, names := range out {
-		sort.Strings(names)
-	}
-	return out, nil
-}
