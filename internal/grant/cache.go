@@ -267,7 +267,7 @@ func (c *Cache) Client(ctx context.Context, tenant, id string) (*Client, error) 
 func (c *Cache) fly(ctx context.Context, sh *shard, k key, f *flight, seq uint64) {
 	go func() {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opt.LoadTimeout)
-		cl, err := c.loadOne(lctx, k.tenant, k.id, seq)
+		cl, seq, err := c.loadOne(lctx, k.tenant, k.id, seq)
 		cancel()
 		sh.mu.Lock()
 		if sh.flights[k] == f {
@@ -358,53 +358,42 @@ func (c *Cache) checkFresh() error {
 // kept.
 var errRaced = errors.New("grant: load raced a change")
 
-func (c *Cache) loadOne(ctx context.Context, tenant, id string, seq uint64) (*Client, error) {
+// loadOne reads application id as of change seq. When a role it holds
+// changed while it was read, it reads it once more, now that the change is
+// in the role registry; it returns the seq its result is as of, for the
+// caller's check against later changes.
+func (c *Cache) loadOne(ctx context.Context, tenant, id string, seq uint64) (*Client, uint64, error) {
 	c.loads.Add(1)
-	var (
-		cl    *Client
-		found bool
-	)
-	err := c.load.LoadGrants(ctx, tenant, id, id, func(g *store.AppGrants) error {
-		if g.ID == id {
-			found = true
-			cl, _ = c.newClient(tenant, g, seq)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("grant: load application: %w", err)
-	}
-	if !found {
-		return nil, ErrUnknownClient
-	}
-	if cl == nil {
-		// A role of the app changed while it was read: read it again,
-		// once, now that the change is in the registry.
-		seq = c.events.last()
-		err = c.load.LoadGrants(ctx, tenant, id, id, func(g *store.AppGrants) error {
+	for try := 0; ; try++ {
+		var (
+			cl    *Client
+			found bool
+		)
+		err := c.load.LoadGrants(ctx, tenant, id, id, func(g *store.AppGrants) error {
 			if g.ID == id {
+				found = true
 				cl, _ = c.newClient(tenant, g, seq)
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("grant: load application: %w", err)
+		switch {
+		case err != nil:
+			return nil, seq, fmt.Errorf("grant: load application: %w", err)
+		case !found:
+			return nil, seq, ErrUnknownClient
+		case cl == nil && try == 0:
+			seq = c.events.last()
+			continue
+		case cl == nil:
+			return nil, seq, errRaced
 		}
-		if cl == nil {
-			return nil, errRaced
+		if c.withApp.Load() {
+			if cl.App, err = c.appJSON(ctx, tenant, id); err != nil {
+				return nil, seq, err
+			}
 		}
+		return cl, seq, nil
 	}
-	if c.withApp.Load() {
-		app, err := c.appJSON(ctx, tenant, id)
-		if errors.Is(err, ErrUnknownClient) {
-			return nil, err
-		}
-		if err != nil {
-			return nil, err
-		}
-		cl.App = app
-	}
-	return cl, nil
 }
 
 func (c *Cache) appJSON(ctx context.Context, tenant, id string) (json.RawMessage, error) {
