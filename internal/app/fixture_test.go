@@ -67,19 +67,22 @@ func newFixture(t *testing.T, dsn string) *fixture {
 	if !strings.HasPrefix(dsn, "postgres") {
 		dataDir = strings.TrimSuffix(dsn, "/gatehouse.db")
 	}
-	cfg := testConfig(t, dsn, dataDir)
-	srv, err := New(context.Background(), cfg, Options{})
+	_, f := startOn(t, testConfig(t, dsn, dataDir), Options{})
+	f.seedShop()
+	return f
+}
+
+// startOn starts a server with cfg and opts and serves it on loopback
+// until the test ends.
+func startOn(t *testing.T, cfg config.Config, opts Options) (*Server, *fixture) {
+	t.Helper()
+	srv, err := New(context.Background(), cfg, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	hs := httptest.NewServer(srv.Handler())
-	f := &fixture{t: t, srv: srv, http: hs, cfg: cfg}
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close(context.Background())
-	})
-	f.seedShop()
-	return f
+	t.Cleanup(func() { hs.Close(); srv.Close(context.Background()) })
+	return srv, &fixture{t: t, srv: srv, http: hs, cfg: cfg}
 }
 
 // forEachEngine runs fn on a fresh fixture per engine.

@@ -15,7 +15,7 @@ func TestInstancesShareChanges(t *testing.T) {
 	dsn := storetest.Postgres(t)
 	dir := t.TempDir()
 	start := func() (*Server, *fixture) {
-		return startOn(t, testConfig(t, dsn, dir)) // one data dir: one master key file
+		return startOn(t, testConfig(t, dsn, dir), Options{}) // one data dir: one master key file
 	}
 	a, _ := start()
 	_, fb := start()

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -90,13 +89,8 @@ func startInvEnv(t *testing.T, eng storetest.Engine) *invEnv {
 	e := &invEnv{clock: &invClock{}}
 	for i := range n {
 		cfg := testConfig(t, dsn, dir)
-		srv, err := New(context.Background(), cfg, Options{Now: e.clock.Now})
-		if err != nil {
-			t.Fatalf("start instance %d: %v", i, err)
-		}
-		hs := httptest.NewServer(srv.Handler())
-		t.Cleanup(func() { hs.Close(); srv.Close(context.Background()) })
-		e.all = append(e.all, &invInstance{name: string(rune('A' + i)), srv: srv, url: hs.URL})
+		srv, f := startOn(t, cfg, Options{Now: e.clock.Now})
+		e.all = append(e.all, &invInstance{name: string(rune('A' + i)), srv: srv, url: f.http.URL})
 	}
 	e.a = e.all[0]
 	e.waitComplete(t)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -56,16 +55,7 @@ func newLimitFixture(t *testing.T, dsn, rate string, now *limitClock) *fixture {
 		}
 		cfg.TokenFailureLimit = r
 	}
-	srv, err := New(context.Background(), cfg, Options{Now: now.Now})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	f := &fixture{t: t, srv: srv, http: hs, cfg: cfg}
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close(context.Background())
-	})
+	_, f := startOn(t, cfg, Options{Now: now.Now})
 	f.seedShop()
 	now.mu.Lock()
 	now.t = time.Now() // after the seeds: the expired secret is expired

@@ -5,26 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/pgcluster"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 )
-
-// startOn starts a server with cfg and serves it on loopback.
-func startOn(t *testing.T, cfg config.Config) (*Server, *fixture) {
-	t.Helper()
-	srv, err := New(context.Background(), cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close(context.Background()) })
-	return srv, &fixture{t: t, srv: srv, http: hs, cfg: cfg}
-}
 
 // eventually polls ok every 20 ms for up to d; the test fails with what
 // when it never holds.
@@ -57,8 +43,8 @@ func TestTokensDuringDatabaseOutage(t *testing.T) {
 	pg := pgcluster.New(t)
 	dir := t.TempDir()
 	cfg := testConfig(t, pg.DSN, dir)
-	a, fa := startOn(t, cfg)
-	b, fb := startOn(t, cfg)
+	a, fa := startOn(t, cfg, Options{})
+	b, fb := startOn(t, cfg, Options{})
 	if _, err := b.Service().EnsureBootstrapApp(context.Background(), "other-app", "other secret 0123456789"); err != nil {
 		t.Fatal(err)
 	}
