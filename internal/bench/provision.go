@@ -112,14 +112,8 @@ func Provision(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar(&scope, "scope", "read", "the `permission` (scope) granted")
 	fs.StringVar(&role, "role", "scale-reader", "`name` of the M2M role every app holds")
 	fs.StringVar(&prefix, "name", "scale", "app name `prefix` (apps are named PREFIX-0, PREFIX-1, ...)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, provisionUsage)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		return usageError(stderr, "gatehouse bench provision", err)
+	if code, done := parseSub(fs, args, provisionUsage, "gatehouse bench provision", stdout, stderr); done {
+		return code
 	}
 	errs := conn.resolve(getenv)
 	if fs.NArg() > 0 {
@@ -288,6 +282,23 @@ func (p *provisioner) app(ctx context.Context, i int, roleID string) (string, st
 }
 
 // usageError prints a usage error of a subcommand and returns exit code 2.
+// parseSub parses the flags of subcommand cmd. When the command is over,
+// it returns done and the exit code: 0 after printing the help (usage, then
+// the flags) for -h, 2 after a usage error.
+func parseSub(fs *flag.FlagSet, args []string, usage, cmd string, stdout, stderr io.Writer) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return 0, true
+	}
+	return usageError(stderr, cmd, err), true
+}
+
 func usageError(stderr io.Writer, cmd string, err error) int {
 	fmt.Fprintf(stderr, "%s: %v\nRun '%s -h' for usage.\n", cmd, err, cmd)
 	return 2

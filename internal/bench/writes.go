@@ -66,14 +66,8 @@ func Writes(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&resource, "resource", "https://scale.api", "API resource `indicator` of the permission added and removed")
 	fs.StringVar(&rsScope, "role-scope", "write", "the `permission` added to the role and removed in turn; not one the bench asks for")
 	fs.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, writesUsage)
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return 0
-		}
-		return usageError(stderr, "gatehouse bench writes", err)
+	if code, done := parseSub(fs, args, writesUsage, "gatehouse bench writes", stdout, stderr); done {
+		return code
 	}
 	errs := conn.resolve(getenv)
 	if fs.NArg() > 0 {
