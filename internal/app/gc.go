@@ -22,8 +22,9 @@ const gcHeadroom = 12 << 20
 //     under full load and the same throughput as the fixed 28 MiB memory
 //     limit this replaces (55 MiB), measured in one run; 24 MiB of
 //     headroom gave 74 MiB for 10% more throughput;
-//   - 100,000 apps: live ≈ 100 MiB, GOGC 100, heap goal ≈ 200 MiB (RSS
-//     under 200 MiB under load); the fixed limit made the collector run
+//   - 100,000 apps: the cache alone is 43–70 MiB (430–700 bytes an app),
+//     GOGC 100, a heap goal of twice the live heap (RSS 170–201 MiB under
+//     load, measured); the fixed limit made the collector run
 //     continuously here (most CPU in GC at 10,000 apps).
 //
 // docs/operations.md has the measurements and a sizing table.
