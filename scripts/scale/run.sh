@@ -19,6 +19,8 @@ set -euo pipefail
 n=${1:-10000}; rate=${2:-5}; dsn=${3:-}
 port=${PORT:-39311}; conns=${C:-64}; secs=${D:-10}; zipf=${ZIPF:-1.1}; rs_rate=${ROLE_SCOPE_RATE:-1}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+# SERVER_BIN runs another binary as the server (an older version, for a before/after comparison in one
+# session; the tools still come from GATEHOUSE_BIN).
 # REUSE=DIR measures again on the work dir of a run made with KEEP=1 (its data dir and apps.txt): the
 # server starts on the provisioned database, as a restarted instance does, and nothing is provisioned.
 work=${REUSE:-$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-scale.XXXXXX")}
@@ -34,7 +36,7 @@ boot_id=scaleboot boot_secret=scaleboot-secret-0123456789
 export GATEHOUSE_LISTEN=127.0.0.1:$port GATEHOUSE_ENDPOINT=$base GATEHOUSE_DATA_DIR=$work/data \
   GATEHOUSE_BOOTSTRAP_APP_ID=$boot_id GATEHOUSE_BOOTSTRAP_APP_SECRET=$boot_secret
 if [ -n "$dsn" ]; then export GATEHOUSE_DATABASE_URL=$dsn; fi
-"$bin" serve >"$work/server.log" 2>&1 &
+"${SERVER_BIN:-$bin}" serve >"$work/server.log" 2>&1 &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true
