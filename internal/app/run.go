@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/bench"
 	"github.com/gatehouse/gatehouse/internal/cli"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/version"
 )
 
 const usage = `Gatehouse: a machine-to-machine OAuth 2.0 authorization server.
@@ -25,6 +26,7 @@ Usage:
   gatehouse bench baseline   serve a bare token endpoint to compare with (the lower bound)
   gatehouse bench provision  create N apps through the Management API for bench -credentials
   gatehouse bench writes     send Management API writes at a fixed rate during a bench
+  gatehouse version          print the version, commit and Go version (also --version)
   gatehouse help             show this text
 
 Management commands, built on the Management API ("gatehouse apps -h";
@@ -58,6 +60,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench.Run(ctx, args[1:], getenv, stdout, stderr)
 	case "token", "apps", "resources", "scopes", "roles":
 		return cli.Run(ctx, args, getenv, stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, version.Get())
+		return 0
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -87,20 +92,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Error("cannot start", "err", err)
 		return 1
 	}
+	hs, err := httpServer(cfg, srv.Handler(), log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		srv.Close(context.Background())
+		return 1
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		log.Error("cannot listen", "addr", cfg.Listen, "err", err)
 		srv.Close(context.Background())
 		return 1
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	if cfg.MetricsListen != "" {
+		stop, err := startMetrics(cfg.MetricsListen, srv.Metrics().Handler(), log)
+		if err != nil {
+			log.Error("cannot listen", "addr", cfg.MetricsListen, "err", err)
+			hs.Close()
+			srv.Close(context.Background())
+			return 1
+		}
+		defer stop()
 	}
 	if cfg.DebugListen != "" {
 		stop, err := startDebug(cfg.DebugListen, log)
@@ -113,8 +125,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer stop()
 	}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	log.Info("gatehouse ready", "addr", ln.Addr().String(), "issuer", cfg.Issuer(),
+	go func() { served <- serveHTTP(hs, ln) }()
+	log.Info("gatehouse ready", "addr", ln.Addr().String(), "tls", cfg.TLS(), "issuer", cfg.Issuer(),
 		"database", srv.Store().Dialect(), "startup", time.Since(start).Round(time.Millisecond).String())
 
 	code := 0
@@ -136,6 +148,36 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return code
+}
+
+// httpServer is the public listener's server: timeouts, and TLS when the
+// configuration names a certificate.
+func httpServer(cfg config.Config, h http.Handler, log *slog.Logger) (*http.Server, error) {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.TLS() {
+		tc, err := tlsConfig(cfg.TLSCertFile, cfg.TLSKeyFile, log)
+		if err != nil {
+			return nil, err
+		}
+		hs.TLSConfig = tc
+	}
+	return hs, nil
+}
+
+// serveHTTP serves hs on ln, over TLS when hs has a TLS configuration.
+func serveHTTP(hs *http.Server, ln net.Listener) error {
+	if hs.TLSConfig != nil {
+		return hs.ServeTLS(ln, "", "")
+	}
+	return hs.Serve(ln)
 }
 
 // Main is the body of cmd/gatehouse: the process's arguments and

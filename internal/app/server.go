@@ -19,11 +19,13 @@ import (
 	"github.com/gatehouse/gatehouse/internal/customizer"
 	"github.com/gatehouse/gatehouse/internal/grant"
 	"github.com/gatehouse/gatehouse/internal/management"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oidc"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/revoke"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/version"
 )
 
 // Options are the parts of a Server that are not configuration.
@@ -56,6 +58,7 @@ type Server struct {
 	now        func() time.Time
 	background sync.WaitGroup
 	origin     string // this instance, in the changes it announces
+	metrics    *metrics.Metrics // nil unless GATEHOUSE_METRICS_LISTEN is set
 }
 
 // New opens the database (applying migrations), checks or creates the
@@ -168,24 +171,38 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	if cfg.MetricsListen != "" {
+		s.metrics = metrics.New(metrics.Sources{
+			Grants: s.cache.Stats, Audit: s.audit.Stats, Pools: st.Pools(),
+			SigningKeyCreated: func() time.Time { return time.UnixMilli(s.svc.Keys().Current().CreatedAt) },
+			Version:           version.Get(), Now: opts.Now,
+		})
+	}
+	// An interface holding a nil *metrics.Metrics is not nil: pass nil.
+	var tokenMetrics oidc.Metrics
+	var signIns interface{ SignIn(string) }
+	if s.metrics != nil {
+		tokenMetrics, signIns = s.metrics, s.metrics
+	}
+
 	mux := http.NewServeMux()
 	oh := oidc.Handler(oidc.Config{
 		Issuer: cfg.Issuer(), Grants: s.cache, Keys: s.svc, Digest: box, Audit: s.audit,
 		Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 		Denylist: s.revoked, AdminResource: cfg.ManagementAPIIndicator,
-		Customizers: s.svc, FailureLimit: cfg.TokenFailureLimit,
+		Customizers: s.svc, FailureLimit: cfg.TokenFailureLimit, Metrics: tokenMetrics,
 	})
 	mux.Handle("/oidc/", oh)
 	mux.Handle("/oidc", oh)
-	mux.Handle("/api/", management.Handler(management.HandlerConfig{
+	mux.Handle("/api/", s.metrics.API(management.Handler(management.HandlerConfig{
 		Service: s.svc, Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Indicator: cfg.ManagementAPIIndicator,
 		Keys: s.svc.Keys, FlushAudit: s.audit.Flush, Now: opts.Now, Logger: s.log,
 		Revoked: s.revoked.Revoked,
-	}))
+	})))
 	ch, err := console.Handler(ctx, console.Config{
 		Service: s.svc, Store: st, Endpoint: cfg.Endpoint, Issuer: cfg.Issuer(), Indicator: cfg.ManagementAPIIndicator,
 		AdminUsername: cfg.AdminUsername, AdminPassword: cfg.AdminPassword, FlushAudit: s.audit.Flush,
-		Notice: opts.Notice, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+		Notice: opts.Notice, Now: opts.Now, Rand: opts.Rand, Logger: s.log, SignIns: signIns,
 	})
 	if err != nil {
 		return err
@@ -197,7 +214,11 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		w.Header().Set("Location", "console/")
 		w.WriteHeader(http.StatusFound)
 	})
-	s.handler = withMiddleware(mux, s.log)
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	// Outermost: everything behind it, the request log and ids included,
+	// sees the client a trusted proxy names (package netx).
+	s.handler = cfg.TrustedProxies.Handler(withMiddleware(mux, s.log))
 	return nil
 }
 
@@ -235,6 +256,10 @@ func (s *Server) ensureBootstrap(ctx context.Context, notice io.Writer) error {
 
 // Handler is the whole HTTP surface.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Metrics are the server's metrics; nil unless GATEHOUSE_METRICS_LISTEN
+// is set.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 // Store is the server's database.
 func (s *Server) Store() *store.Store { return s.store }

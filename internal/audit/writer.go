@@ -81,6 +81,9 @@ type Stats struct {
 	Dropped uint64 // entries lost: logged after Close, the spool full or unwritable, or unreadable in it
 	Spooled uint64 // entries this Writer put in the spool
 	Drained uint64 // entries the Sink accepted from the spool (also in Written), including those a previous process spooled
+	Queued  uint64 // entries accepted by Log
+	// Buffered is how many entries wait in memory now.
+	Buffered int
 }
 
 // Writer buffers audit log entries and writes them in batches, off the
@@ -346,7 +349,9 @@ func (w *Writer) shutdown() {
 func (w *Writer) Stats() Stats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.stats
+	s := w.stats
+	s.Queued, s.Buffered = w.enq, len(w.buf)
+	return s
 }
 
 // take hands buf to a goroutine as span s. It is called with mu held.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/limit"
+	"github.com/gatehouse/gatehouse/internal/netx"
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
 
@@ -117,7 +118,23 @@ type Config struct {
 	// (profiles of a running server). Keep it on loopback: it is not
 	// authenticated.
 	DebugListen string
+	// MetricsListen, when set, is a second address serving Prometheus
+	// metrics at /metrics, never on the public listener. Not
+	// authenticated: keep it on loopback or a private network.
+	MetricsListen string
+	// TLSCertFile and TLSKeyFile, when set (both or neither), make the
+	// public listener serve HTTPS (TLS 1.2 or later, HTTP/2) with this PEM
+	// certificate chain and key; files written over are picked up at the
+	// next handshake, without a restart.
+	TLSCertFile, TLSKeyFile string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// Forwarded and X-Forwarded-Proto headers name the client (see package
+	// netx); empty trusts no one.
+	TrustedProxies *netx.Proxies
 }
+
+// TLS reports whether the public listener serves HTTPS.
+func (c Config) TLS() bool { return c.TLSCertFile != "" }
 
 // Issuer is the OAuth issuer identifier: the endpoint followed by /oidc.
 func (c Config) Issuer() string { return c.Endpoint + "/oidc" }
@@ -253,6 +270,10 @@ func Load(getenv func(string) string, args []string) (Config, error) {
 	c.StaleGrantsMax = l.durationOrZero("GATEHOUSE_STALE_GRANTS_MAX", DefaultStaleGrantsMax)
 	c.TokenFailureLimit = l.rate("GATEHOUSE_TOKEN_FAILURE_LIMIT", limit.Rate{N: DefaultTokenFailures, Per: DefaultTokenFailureWindow})
 	c.DebugListen = getenv("GATEHOUSE_DEBUG_LISTEN")
+	c.MetricsListen = getenv("GATEHOUSE_METRICS_LISTEN")
+	c.TLSCertFile = getenv("GATEHOUSE_TLS_CERT_FILE")
+	c.TLSKeyFile = getenv("GATEHOUSE_TLS_KEY_FILE")
+	c.TrustedProxies = l.proxies("GATEHOUSE_TRUSTED_PROXIES")
 
 	l.masterKey(&c, given["master-key-file"], fv.masterKeyFile)
 	l.validate(&c, bootstrapSecretState)
@@ -374,6 +395,16 @@ func (l *loader) rate(env string, def limit.Rate) limit.Rate {
 		return def
 	}
 	return r
+}
+
+// proxies reads a list of trusted proxy networks.
+func (l *loader) proxies(env string) *netx.Proxies {
+	p, err := netx.ParseProxies(l.getenv(env))
+	if err != nil {
+		l.problemf("%s: %v", env, err)
+		return &netx.Proxies{}
+	}
+	return p
 }
 
 // masterKey resolves the master key from GATEHOUSE_MASTER_KEY or a key file

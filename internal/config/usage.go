@@ -41,6 +41,10 @@ func settings() []setting {
 		{"GATEHOUSE_GRANT_CACHE_SIZE", "", strconv.Itoa(DefaultGrantCacheSize), "most apps the grant cache holds; least recently used evicted", false},
 		{"GATEHOUSE_STALE_GRANTS_MAX", "", "15m", "how long cached grants serve while the database is unreachable", false},
 		{"GATEHOUSE_TOKEN_FAILURE_LIMIT", "", "30/1m", "failed client authentications allowed per address and per client id (N/DURATION, or off)", false},
+		{"GATEHOUSE_METRICS_LISTEN", "", "", "address serving Prometheus /metrics (production: 127.0.0.1:3002); unset: off", false},
+		{"GATEHOUSE_TLS_CERT_FILE", "", "", "PEM certificate chain: serve HTTPS (TLS 1.2+, HTTP/2), reloaded when the file changes", false},
+		{"GATEHOUSE_TLS_KEY_FILE", "", "", "PEM private key of that certificate; set both or neither", false},
+		{"GATEHOUSE_TRUSTED_PROXIES", "", "", "CIDRs of reverse proxies whose X-Forwarded-For/Forwarded/X-Forwarded-Proto are believed", false},
 		{"GATEHOUSE_DEBUG_LISTEN", "", "", "address serving net/http/pprof (keep on loopback); unset: off", false},
 	}
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"net"
 	"net/url"
 	"strconv"
@@ -40,6 +41,10 @@ func (l *loader) validate(c *Config, bootstrapSecret secretState) {
 	if c.DebugListen != "" {
 		l.checkListen("debug address (GATEHOUSE_DEBUG_LISTEN)", c.DebugListen)
 	}
+	if c.MetricsListen != "" {
+		l.checkListen("metrics address (GATEHOUSE_METRICS_LISTEN)", c.MetricsListen)
+	}
+	l.checkTLS(c.TLSCertFile, c.TLSKeyFile)
 	c.Endpoint = l.checkEndpoint(c.Endpoint)
 	if c.DataDir == "" {
 		l.problemf("data directory (GATEHOUSE_DATA_DIR, -data-dir) must not be empty")
@@ -70,6 +75,24 @@ func (l *loader) validate(c *Config, bootstrapSecret secretState) {
 	}
 	if c.CustomizerTimeout > MaxCustomizerTimeout {
 		l.problemf("GATEHOUSE_CUSTOMIZER_TIMEOUT: must be at most %s, got %s", MaxCustomizerTimeout, c.CustomizerTimeout)
+	}
+}
+
+// checkTLS checks that the certificate and key are set together and
+// form a pair now; the server reads them again at every change.
+func (l *loader) checkTLS(cert, key string) {
+	switch {
+	case cert == "" && key == "":
+		return
+	case cert == "":
+		l.problemf("GATEHOUSE_TLS_KEY_FILE is set but GATEHOUSE_TLS_CERT_FILE is not; set both or neither")
+		return
+	case key == "":
+		l.problemf("GATEHOUSE_TLS_CERT_FILE is set but GATEHOUSE_TLS_KEY_FILE is not; set both or neither")
+		return
+	}
+	if _, err := tls.LoadX509KeyPair(cert, key); err != nil {
+		l.problemf("GATEHOUSE_TLS_CERT_FILE, GATEHOUSE_TLS_KEY_FILE: %v", err)
 	}
 }
 

@@ -9,12 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/gatehouse/gatehouse/internal/netx"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -163,7 +163,7 @@ func (c *console) startSession(w http.ResponseWriter, r *http.Request, adminID s
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: c.base, MaxAge: int(sessionLifetime / time.Second),
-		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: c.secureFor(r), SameSite: http.SameSiteStrictMode})
 	return nil
 }
 
@@ -178,7 +178,7 @@ func (c *console) preCSRF(w http.ResponseWriter, r *http.Request) (string, error
 		return "", err
 	}
 	http.SetCookie(w, &http.Cookie{Name: preCSRFCookie, Value: t, Path: c.base, HttpOnly: true,
-		Secure: c.secure, SameSite: http.SameSiteStrictMode})
+		Secure: c.secureFor(r), SameSite: http.SameSiteStrictMode})
 	return t, nil
 }
 
@@ -215,16 +215,6 @@ func (c *console) signInForm(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, nil, http.StatusOK, "sign-in", view{Title: "Sign in", CSRF: t, D: signInPage{Next: r.URL.Query().Get("next")}})
 }
 
-// clientAddr is the peer's address; proxies' headers are not trusted (a
-// client could set them to dodge the limit).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 	if !c.checkPreCSRF(w, r) {
 		return
@@ -244,14 +234,16 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		f.fail("password", "Enter your password.")
 	}
 	if !f.ok() {
+		c.cfg.SignIns.SignIn("incomplete")
 		again(http.StatusUnprocessableEntity)
 		return
 	}
-	userKey, addrKey := "u:"+strings.ToLower(name), "a:"+clientAddr(r)
+	userKey, addrKey := "u:"+strings.ToLower(name), "a:"+netx.ClientIP(r)
 	wait := max(c.limiter.blocked(userKey, limitPerUser), c.limiter.blocked(addrKey, limitPerClient))
 	if wait > 0 {
 		mins := int((wait + time.Minute - 1) / time.Minute)
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait/time.Second)+1))
+		c.cfg.SignIns.SignIn("rate_limited")
 		f.fail("", fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s).", mins))
 		again(http.StatusTooManyRequests)
 		return
@@ -277,6 +269,7 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 	if err != nil || !ok {
 		c.limiter.fail(userKey)
 		c.limiter.fail(addrKey)
+		c.cfg.SignIns.SignIn("wrong_credentials")
 		f.fail("", "The username or password is wrong.")
 		again(http.StatusUnauthorized)
 		return
@@ -286,6 +279,7 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, nil, err)
 		return
 	}
+	c.cfg.SignIns.SignIn("success")
 	http.Redirect(w, r, c.safeNext(f.get("next")), http.StatusSeeOther)
 }
 
@@ -302,7 +296,7 @@ func (c *console) signOut(w http.ResponseWriter, r *http.Request, s *session) er
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: c.base, MaxAge: -1,
-		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: c.secureFor(r), SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, c.base+"/sign-in", http.StatusSeeOther)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/management"
+	"github.com/gatehouse/gatehouse/internal/netx"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -37,6 +38,10 @@ type Config struct {
 	Now        func() time.Time // time.Now when nil
 	Rand       io.Reader        // crypto/rand when nil
 	Logger     *slog.Logger
+	// SignIns, when not nil, is told the outcome of every sign-in
+	// attempt ("success", "wrong_credentials", "rate_limited",
+	// "incomplete"; metrics.Metrics does).
+	SignIns interface{ SignIn(outcome string) }
 }
 
 // Sizes and lifetimes.
@@ -56,7 +61,7 @@ type console struct {
 	rand    io.Reader
 	log     *slog.Logger
 	base    string // URL path of the console: the endpoint's path + "/console"
-	secure  bool   // the endpoint is https: cookies are Secure
+	secure  bool   // the endpoint is https: cookies are always Secure (see secureFor)
 	pages   map[string]*pageTemplate
 	static  http.Handler
 	limiter *limiter
@@ -86,6 +91,9 @@ func Handler(ctx context.Context, cfg Config) (http.Handler, error) {
 	if cfg.FlushAudit == nil {
 		cfg.FlushAudit = func(context.Context) error { return nil }
 	}
+	if cfg.SignIns == nil {
+		cfg.SignIns = noSignIns{}
+	}
 	u, err := url.Parse(cfg.Endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("console: endpoint: %w", err)
@@ -110,6 +118,15 @@ func Handler(ctx context.Context, cfg Config) (http.Handler, error) {
 	c.routes()
 	return http.HandlerFunc(c.serve), nil
 }
+
+type noSignIns struct{}
+
+func (noSignIns) SignIn(string) {}
+
+// secureFor tells whether r's cookies get the Secure attribute: always
+// when the endpoint is https, else when the client's connection was HTTPS
+// (TLS here, or a trusted proxy's X-Forwarded-Proto; see package netx).
+func (c *console) secureFor(r *http.Request) bool { return c.secure || netx.IsHTTPS(r) }
 
 // serve adds the console's security headers to every answer.
 func (c *console) serve(w http.ResponseWriter, r *http.Request) {
@@ -229,7 +246,7 @@ var errNotFound = errors.New("console: not found")
 func (c *console) redirect(w http.ResponseWriter, r *http.Request, path, notice string) error {
 	if notice != "" {
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(notice), Path: c.base,
-			MaxAge: 60, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode})
+			MaxAge: 60, HttpOnly: true, Secure: c.secureFor(r), SameSite: http.SameSiteStrictMode})
 	}
 	http.Redirect(w, r, c.base+path, http.StatusSeeOther)
 	return nil
@@ -242,7 +259,7 @@ func (c *console) flash(w http.ResponseWriter, r *http.Request) string {
 		return ""
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: c.base, MaxAge: -1,
-		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: c.secureFor(r), SameSite: http.SameSiteStrictMode})
 	v, err := url.QueryUnescape(ck.Value)
 	if err != nil || len(v) > 300 {
 		return ""

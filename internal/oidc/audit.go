@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/netx"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
@@ -107,7 +108,7 @@ func (h *handler) auditStart(r *http.Request, key string, x *exchange, e *Error,
 	b = append(b, `,"result":"`...)
 	b = append(b, entry.Result...)
 	b = append(b, `","ip":`...)
-	b = appendJSONString(b, clientIP(r))
+	b = appendJSONString(b, netx.ClientIP(r))
 	b = append(b, `,"userAgent":`...)
 	b = appendJSONString(b, r.UserAgent())
 	if entry.ApplicationID != "" {

@@ -43,6 +43,12 @@ type Auditor interface {
 	Log(e rbac.LogEntry)
 }
 
+// Metrics records token requests (metrics.Metrics does). Token is called
+// once per request on the hot path: it must not block or allocate.
+type Metrics interface {
+	Token(grantType, errCode string, d time.Duration)
+}
+
 // Config holds the token endpoint's dependencies.
 type Config struct {
 	Issuer string // e.g. http://localhost:3001/oidc, no trailing slash
@@ -67,6 +73,8 @@ type Config struct {
 	// per source address and per client id (limit.go); the zero Rate
 	// limits nothing.
 	FailureLimit limit.Rate
+	// Metrics, when not nil, records every token request.
+	Metrics Metrics
 }
 
 type handler struct {
@@ -82,6 +90,7 @@ type handler struct {
 	adminResource          string
 	customizers            Customizers
 	limits                 *limiter // nil: no failure limit
+	metrics                Metrics  // nil: none
 }
 
 // Handler returns the /oidc routes. Paths are absolute (/oidc/...), so the
@@ -93,6 +102,7 @@ func Handler(cfg Config) http.Handler {
 		auditor: cfg.Audit, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 		denylist: cfg.Denylist, adminResource: cfg.AdminResource,
 		customizers: cfg.Customizers, limits: newLimiter(cfg.FailureLimit),
+		metrics: cfg.Metrics,
 	}
 	if h.tenant == "" {
 		h.tenant = rbac.DefaultTenant

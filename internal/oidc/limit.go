@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/netx"
 	"github.com/gatehouse/gatehouse/internal/limit"
 )
 
@@ -95,7 +96,7 @@ func (h *handler) gate(r *http.Request, nowMs int64) (gate, *Error) {
 	if l == nil {
 		return gate{}, nil
 	}
-	g := gate{l: l, addr: l.addrKey(clientIP(r)), now: time.UnixMilli(nowMs)}
+	g := gate{l: l, addr: l.addrKey(netx.ClientIP(r)), now: time.UnixMilli(nowMs)}
 	wait, recent := l.addrs.Check(g.addr, g.now)
 	if wait > 0 {
 		return g, l.errAddr

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"database/sql"
 	"database/sql/driver"
 	"embed"
@@ -124,6 +125,37 @@ func applyMigration(ctx context.Context, conn *sql.Conn, m migration) (err error
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: migration %s: commit: %w", m.version, err)
+	}
+	return nil
+}
+
+// ErrNotMigrated is Migrated's answer when the database lacks a migration
+// this binary embeds (it was replaced, restored from an older backup, or
+// its schema dropped).
+var ErrNotMigrated = errors.New("store: database schema is older than this binary")
+
+// Migrated checks, with one query, that the database answers and holds
+// every migration this binary embeds (a newer binary's extra ones are
+// fine: migrations only add). It returns ErrNotMigrated, or a
+// connection error wrapped as every store error is.
+func (s *Store) Migrated(ctx context.Context) error {
+	ms, err := migrations(s.dialect)
+	if err != nil {
+		return err
+	}
+	names := make([]any, len(ms))
+	marks := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.version
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	var n int
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version IN (`+strings.Join(marks, ",")+`)`, names...).Scan(&n)
+	if err != nil {
+		return wrap("check migrations", err)
+	}
+	if n != len(ms) {
+		return ErrNotMigrated
 	}
 	return nil
 }

@@ -244,6 +244,13 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Pools returns the connection pools by name ("main": writes and
+// management reads; "reads": the grant cache's loads), for their
+// statistics (metrics). Run no statements on them: use the Store.
+func (s *Store) Pools() map[string]*sql.DB {
+	return map[string]*sql.DB{"main": s.db, "reads": s.reads}
+}
+
 // Dialect reports the engine: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect }
 
