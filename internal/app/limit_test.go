@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/limit"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/storetest"
@@ -43,6 +44,13 @@ func (c *limitClock) Add(d time.Duration) {
 // rate and the server's limitClock at now.
 func newLimitFixture(t *testing.T, dsn, rate string, now *limitClock) *fixture {
 	t.Helper()
+	return newLimitFixtureWith(t, dsn, rate, now, nil)
+}
+
+// newLimitFixtureWith is newLimitFixture with edit applied to the
+// configuration (when not nil).
+func newLimitFixtureWith(t *testing.T, dsn, rate string, now *limitClock, edit func(*config.Config)) *fixture {
+	t.Helper()
 	dataDir := t.TempDir()
 	if !strings.HasPrefix(dsn, "postgres") {
 		dataDir = strings.TrimSuffix(dsn, "/gatehouse.db")
@@ -54,6 +62,9 @@ func newLimitFixture(t *testing.T, dsn, rate string, now *limitClock) *fixture {
 			t.Fatal(err)
 		}
 		cfg.TokenFailureLimit = r
+	}
+	if edit != nil {
+		edit(&cfg)
 	}
 	_, f := startOn(t, cfg, Options{Now: now.Now})
 	f.seedShop()
