@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/netx"
 	"github.com/gatehouse/gatehouse/internal/limit"
+	"github.com/gatehouse/gatehouse/internal/netx"
 )
 
 // The failure limit (GATEHOUSE_TOKEN_FAILURE_LIMIT) of client

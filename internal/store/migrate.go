@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"database/sql"
 	"database/sql/driver"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
