@@ -57,8 +57,9 @@ type Server struct {
 	stop       context.CancelFunc // ends background work (the change listener, retention, cache warming)
 	now        func() time.Time
 	background sync.WaitGroup
-	origin     string           // this instance, in the changes it announces
-	metrics    *metrics.Metrics // nil unless GATEHOUSE_METRICS_LISTEN is set
+	origin     string // this instance, in the changes it announces
+
+	metrics *metrics.Metrics // nil unless GATEHOUSE_METRICS_LISTEN is set
 }
 
 // New opens the database (applying migrations), checks or creates the
