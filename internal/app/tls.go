@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,18 +17,22 @@ import (
 //
 // Each handshake stats the two files (a few microseconds, against the
 // hundreds a handshake's key exchange costs) and reloads them when either
-// changed. A pair that does not load, such as a certificate already
-// replaced whose key is not yet, keeps the previous certificate in use and
-// is tried again at the next handshake; the failure is logged once per
-// change.
+// changed. File times have a coarse granularity (a few milliseconds), so
+// while the loaded files are younger than a second, a handshake also
+// compares their contents. A pair that does not load, such as a
+// certificate already replaced whose key is not yet, keeps the previous
+// certificate in use and is tried again when the files change; the
+// failure is logged once per change.
 type certFiles struct {
 	certFile, keyFile string
 	log               *slog.Logger
 
 	mu      sync.Mutex
 	cert    *tls.Certificate
+	pem     [2][]byte    // the loaded files' contents
 	stamp   [2]fileStamp // of the files the certificate was loaded from
-	badSeen [2]fileStamp // of the files that last failed to load
+	young   bool         // the loaded files were modified within a second of their load: compare contents
+	badSeen [2][]byte    // the contents that last failed to load
 }
 
 // fileStamp identifies a version of a file.
@@ -63,26 +69,47 @@ func (c *certFiles) get() (*tls.Certificate, error) {
 	defer c.mu.Unlock()
 	cs, cerr := stampOf(c.certFile)
 	ks, kerr := stampOf(c.keyFile)
-	if cerr == nil && kerr == nil && c.cert != nil && cs.same(c.stamp[0]) && ks.same(c.stamp[1]) {
+	if c.cert != nil && cerr == nil && kerr == nil && cs.same(c.stamp[0]) && ks.same(c.stamp[1]) && !c.young {
 		return c.cert, nil
 	}
-	if cerr == nil && kerr == nil && cs.same(c.badSeen[0]) && ks.same(c.badSeen[1]) {
+	cb, cerr := os.ReadFile(c.certFile)
+	kb, kerr := os.ReadFile(c.keyFile)
+	if c.cert != nil && (cerr != nil || kerr != nil) {
+		return c.cert, nil // mid-swap; the files will be back
+	}
+	if c.cert != nil && bytes.Equal(cb, c.pem[0]) && bytes.Equal(kb, c.pem[1]) {
+		c.stamp = [2]fileStamp{cs, ks}
+		c.young = time.Since(laterOf(cs.mod, ks.mod)) < time.Second
+		return c.cert, nil
+	}
+	if c.cert != nil && bytes.Equal(cb, c.badSeen[0]) && bytes.Equal(kb, c.badSeen[1]) {
 		return c.cert, nil // known bad: keep the old one until the files change again
 	}
-	cert, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
+	cert, err := tls.X509KeyPair(cb, kb)
+	if cerr != nil || kerr != nil {
+		err = errors.Join(cerr, kerr)
+	}
 	if err != nil {
 		if c.cert == nil {
 			return nil, fmt.Errorf("tls: %w", err)
 		}
-		c.badSeen = [2]fileStamp{cs, ks}
+		c.badSeen = [2][]byte{cb, kb}
 		c.log.Error("tls: the certificate files changed but do not load; serving the previous certificate", "cert", c.certFile, "key", c.keyFile, "err", err)
 		return c.cert, nil
 	}
 	if c.cert != nil {
 		c.log.Info("tls: certificate reloaded", "cert", c.certFile)
 	}
-	c.cert, c.stamp, c.badSeen = &cert, [2]fileStamp{cs, ks}, [2]fileStamp{}
+	c.cert, c.pem, c.stamp, c.badSeen = &cert, [2][]byte{cb, kb}, [2]fileStamp{cs, ks}, [2][]byte{}
+	c.young = time.Since(laterOf(cs.mod, ks.mod)) < time.Second
 	return c.cert, nil
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // tlsConfig is the public listener's TLS configuration: TLS 1.2 or later,
