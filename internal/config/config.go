@@ -129,7 +129,7 @@ type Config struct {
 	TLSCertFile, TLSKeyFile string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
 	// Forwarded and X-Forwarded-Proto headers name the client (see package
-	// netx); empty trusts no one.
+	// netx); nil trusts no one.
 	TrustedProxies *netx.Proxies
 }
 
@@ -398,11 +398,15 @@ func (l *loader) rate(env string, def limit.Rate) limit.Rate {
 }
 
 // proxies reads a list of trusted proxy networks.
+// It is nil when none are.
 func (l *loader) proxies(env string) *netx.Proxies {
 	p, err := netx.ParseProxies(l.getenv(env))
 	if err != nil {
 		l.problemf("%s: %v", env, err)
-		return &netx.Proxies{}
+		return nil
+	}
+	if p.Empty() {
+		return nil
 	}
 	return p
 }

@@ -2,9 +2,15 @@ package config
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"flag"
+	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/limit"
+	"github.com/gatehouse/gatehouse/internal/netx"
 )
 
 // env is a fake environment for Load.
@@ -78,6 +85,7 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadEnv(t *testing.T) {
 	keyFile := writeFile(t, "master.key", testKeyB64()+"\n")
+	tlsCert, tlsKey := tlsPair(t)
 	tests := []struct {
 		name string
 		env  env
@@ -127,6 +135,9 @@ func TestLoadEnv(t *testing.T) {
 		{"token failure limit seconds", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "5/30s"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{N: 5, Per: 30 * time.Second} }},
 		{"token failure limit off", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "off"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{} }},
 		{"token failure limit zero", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "0"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{} }},
+		{"metrics listen", env{"GATEHOUSE_METRICS_LISTEN": "127.0.0.1:3002"}, func(c *Config) { c.MetricsListen = "127.0.0.1:3002" }},
+		{"tls", env{"GATEHOUSE_TLS_CERT_FILE": tlsCert, "GATEHOUSE_TLS_KEY_FILE": tlsKey}, func(c *Config) { c.TLSCertFile, c.TLSKeyFile = tlsCert, tlsKey }},
+		{"trusted proxies", env{"GATEHOUSE_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1"}, func(c *Config) { c.TrustedProxies = mustProxies(t, "10.0.0.0/8,127.0.0.1/32") }},
 		{"bootstrap min secret length", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a", "GATEHOUSE_BOOTSTRAP_APP_SECRET": strings.Repeat("s", 16)}, func(c *Config) {
 			c.BootstrapAppID, c.BootstrapAppSecret = "a", strings.Repeat("s", 16)
 		}},
@@ -326,6 +337,11 @@ func TestLoadProblems(t *testing.T) {
 		{"management indicator relative", env{"GATEHOUSE_MANAGEMENT_API_INDICATOR": "/api"}, nil, []string{"absolute URI"}},
 		{"management indicator fragment", env{"GATEHOUSE_MANAGEMENT_API_INDICATOR": "https://x/api#f"}, nil, []string{"absolute URI without a fragment"}},
 		{"bootstrap id only", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "admin"}, nil, []string{"SECRET is not; set both"}},
+		{"metrics listen", env{"GATEHOUSE_METRICS_LISTEN": "9090"}, nil, []string{"metrics address (GATEHOUSE_METRICS_LISTEN) \"9090\" must be host:port"}},
+		{"tls cert only", env{"GATEHOUSE_TLS_CERT_FILE": badKey}, nil, []string{"GATEHOUSE_TLS_KEY_FILE is not; set both"}},
+		{"tls key only", env{"GATEHOUSE_TLS_KEY_FILE": badKey}, nil, []string{"GATEHOUSE_TLS_CERT_FILE is not; set both"}},
+		{"tls not a pair", env{"GATEHOUSE_TLS_CERT_FILE": badKey, "GATEHOUSE_TLS_KEY_FILE": missing}, nil, []string{"GATEHOUSE_TLS_CERT_FILE, GATEHOUSE_TLS_KEY_FILE: open"}},
+		{"trusted proxies", env{"GATEHOUSE_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, nil, []string{`GATEHOUSE_TRUSTED_PROXIES: "proxy.internal" is not a CIDR`}},
 		{"bootstrap secret only", env{"GATEHOUSE_BOOTSTRAP_APP_SECRET": "x"}, nil, []string{"ID is not; set both"}},
 		{"bootstrap id too long", env{"GATEHOUSE_BOOTSTRAP_APP_ID": strings.Repeat("a", 22), "GATEHOUSE_BOOTSTRAP_APP_SECRET": longSecret}, nil, []string{"1 to 21 characters"}},
 		{"bootstrap id bad char", env{"GATEHOUSE_BOOTSTRAP_APP_ID": "a.b", "GATEHOUSE_BOOTSTRAP_APP_SECRET": longSecret}, nil, []string{"1 to 21 characters"}},
@@ -496,4 +512,33 @@ func TestUsageDefaults(t *testing.T) {
 			t.Errorf("%s=%s gives %+v\nwant the defaults %+v", s.env, s.def, c, defaults())
 		}
 	}
+}
+
+func mustProxies(t *testing.T, s string) *netx.Proxies {
+	t.Helper()
+	p, err := netx.ParseProxies(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// tlsPair writes a self-signed certificate and its key.
+func tlsPair(t *testing.T) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, "tls.crt", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))),
+		writeFile(t, "tls.key", string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})))
 }
