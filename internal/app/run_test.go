@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -104,5 +105,20 @@ func TestServeGracefulShutdown(t *testing.T) {
 	entries, _, err := st.ListLogs(context.Background(), rbac.LogFilter{TenantID: rbac.DefaultTenant, Key: rbac.LogKeyClientCredentials})
 	if err != nil || len(entries) != 1 || entries[0].Result != rbac.ResultSuccess {
 		t.Fatalf("audit entries after shutdown: %d, %v", len(entries), err)
+	}
+}
+
+// TestVersion: "gatehouse version" and "--version" print the build info's
+// version, commit and Go version, and exit 0.
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"version", "--version", "-version"} {
+		var stdout, stderr bytes.Buffer
+		if code := Run(context.Background(), []string{arg}, func(string) string { return "" }, &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: exit %d: %s", arg, code, stderr.String())
+		}
+		out := stdout.String()
+		if !strings.HasPrefix(out, "gatehouse ") || !strings.Contains(out, "commit ") || !strings.Contains(out, runtime.Version()) || strings.Count(out, "\n") != 1 {
+			t.Fatalf("%s: %q", arg, out)
+		}
 	}
 }
