@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // metricsFixture is benchFixture with metrics on or off.
@@ -34,6 +35,49 @@ func BenchmarkTokenMetrics(b *testing.B) {
 	off, on := metricsFixture(b, false), metricsFixture(b, true)
 	b.Run("off", func(b *testing.B) { benchToken(b, off.Handler()) })
 	b.Run("on", func(b *testing.B) { benchToken(b, on.Handler()) })
+}
+
+// BenchmarkTokenMetricsPaired measures both in the same moments: blocks
+// of 32 requests alternate between the server with metrics off and the one
+// with them on, each block timed, so that the load of a shared machine
+// falls on both alike. It reports each side's ns per request and their
+// ratio (on/off); the Speed clause wants on/off at most 1.05.
+//
+//	go test ./internal/app -run '^$' -bench 'TokenMetricsPaired' -count 5
+func BenchmarkTokenMetricsPaired(b *testing.B) {
+	const block = 32
+	hs := [2]http.Handler{metricsFixture(b, false).Handler(), metricsFixture(b, true).Handler()}
+	auth := basic(shopApp, shopSecret)
+	req := func(h http.Handler) {
+		r := httptest.NewRequest("POST", "/oidc/token", strings.NewReader(benchBody))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Authorization", auth)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+	var spent [2]time.Duration
+	var n [2]int
+	b.ResetTimer()
+	for i := 0; i < b.N; i += block {
+		for side := range 2 {
+			if i/block%2 == 1 {
+				side = 1 - side // alternate which side goes first
+			}
+			start := time.Now()
+			for range block {
+				req(hs[side])
+			}
+			spent[side] += time.Since(start)
+			n[side] += block
+		}
+	}
+	off, on := float64(spent[0])/float64(n[0]), float64(spent[1])/float64(n[1])
+	b.ReportMetric(off, "off-ns/req")
+	b.ReportMetric(on, "on-ns/req")
+	b.ReportMetric(on/off, "on/off")
 }
 
 // TestTokenMetricsAllocs: metrics add no allocation to a token request
