@@ -174,7 +174,11 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 
 	if cfg.MetricsListen != "" {
 		s.metrics = metrics.New(metrics.Sources{
-			Grants: s.cache.Stats, Audit: s.audit.Stats, Pools: st.Pools(),
+			Grants: s.cache.Stats, Pools: st.Pools(),
+			Audit: func() metrics.AuditStats {
+				q, b := s.audit.Queue()
+				return metrics.AuditStats{Stats: s.audit.Stats(), Queued: q, Buffered: b}
+			},
 			SigningKeyCreated: func() time.Time { return time.UnixMilli(s.svc.Keys().Current().CreatedAt) },
 			Version:           version.Get(), Now: opts.Now,
 		})

@@ -81,9 +81,6 @@ type Stats struct {
 	Dropped uint64 // entries lost: logged after Close, the spool full or unwritable, or unreadable in it
 	Spooled uint64 // entries this Writer put in the spool
 	Drained uint64 // entries the Sink accepted from the spool (also in Written), including those a previous process spooled
-	Queued  uint64 // entries accepted by Log
-	// Buffered is how many entries wait in memory now.
-	Buffered int
 }
 
 // Writer buffers audit log entries and writes them in batches, off the
@@ -349,9 +346,15 @@ func (w *Writer) shutdown() {
 func (w *Writer) Stats() Stats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s := w.stats
-	s.Queued, s.Buffered = w.enq, len(w.buf)
-	return s
+	return w.stats
+}
+
+// Queue reports how many entries Log has accepted since New, and how many
+// of them wait in memory now (for metrics).
+func (w *Writer) Queue() (accepted uint64, buffered int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.enq, len(w.buf)
 }
 
 // take hands buf to a goroutine as span s. It is called with mu held.

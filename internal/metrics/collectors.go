@@ -3,7 +3,6 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/grant"
 )
 
@@ -72,15 +71,15 @@ func grantCollector(stats func() grant.Stats) prometheus.Collector {
 }
 
 // auditCollector reports the audit log writer's Stats.
-func auditCollector(stats func() audit.Stats) prometheus.Collector {
-	c := &statsCollector[audit.Stats]{stats: stats}
+func auditCollector(stats func() AuditStats) prometheus.Collector {
+	c := &statsCollector[AuditStats]{stats: stats}
 	const p = "gatehouse_audit_entries_"
-	c.add(p+"queued_total", "Audit entries handed to the writer.", counter, func(s audit.Stats) float64 { return float64(s.Queued) })
-	c.add(p+"buffered", "Audit entries waiting in memory to be written.", gauge, func(s audit.Stats) float64 { return float64(s.Buffered) })
-	c.add(p+"written_total", "Audit entries written to the database (directly or from the spool).", counter, func(s audit.Stats) float64 { return float64(s.Written) })
-	c.add(p+"spooled_total", "Audit entries put in the on-disk spool while the database was unreachable or slow.", counter, func(s audit.Stats) float64 { return float64(s.Spooled) })
-	c.add(p+"drained_total", "Audit entries written to the database from the spool.", counter, func(s audit.Stats) float64 { return float64(s.Drained) })
-	c.add(p+"failed_total", "Audit entries the database refused.", counter, func(s audit.Stats) float64 { return float64(s.Failed) })
-	c.add(p+"dropped_total", "Audit entries lost (spool full or unwritable, or logged after shutdown).", counter, func(s audit.Stats) float64 { return float64(s.Dropped) })
+	c.add(p+"queued_total", "Audit entries handed to the writer.", counter, func(s AuditStats) float64 { return float64(s.Queued) })
+	c.add(p+"buffered", "Audit entries waiting in memory to be written.", gauge, func(s AuditStats) float64 { return float64(s.Buffered) })
+	c.add(p+"written_total", "Audit entries written to the database (directly or from the spool).", counter, func(s AuditStats) float64 { return float64(s.Written) })
+	c.add(p+"spooled_total", "Audit entries put in the on-disk spool while the database was unreachable or slow.", counter, func(s AuditStats) float64 { return float64(s.Spooled) })
+	c.add(p+"drained_total", "Audit entries written to the database from the spool.", counter, func(s AuditStats) float64 { return float64(s.Drained) })
+	c.add(p+"failed_total", "Audit entries the database refused.", counter, func(s AuditStats) float64 { return float64(s.Failed) })
+	c.add(p+"dropped_total", "Audit entries lost (spool full or unwritable, or logged after shutdown).", counter, func(s AuditStats) float64 { return float64(s.Dropped) })
 	return c
 }

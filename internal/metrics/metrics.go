@@ -19,13 +19,20 @@ import (
 // field leaves its metrics out.
 type Sources struct {
 	Grants func() grant.Stats
-	Audit  func() audit.Stats
+	Audit  func() AuditStats
 	// Pools are the database connection pools by name (db_name label).
 	Pools map[string]*sql.DB
 	// SigningKeyCreated is when the signing key in force was made.
 	SigningKeyCreated func() time.Time
 	Version           version.Info
 	Now               func() time.Time // time.Now when nil
+}
+
+// AuditStats are the audit log writer's counters and queue.
+type AuditStats struct {
+	audit.Stats
+	Queued   uint64 // entries accepted
+	Buffered int    // entries waiting in memory now
 }
 
 // Grant type labels of gatehouse_token_requests_total: the grant_type
