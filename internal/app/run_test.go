@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"runtime"
@@ -120,5 +121,59 @@ func TestVersion(t *testing.T) {
 		if !strings.HasPrefix(out, "gatehouse ") || !strings.Contains(out, "commit ") || !strings.Contains(out, runtime.Version()) || strings.Count(out, "\n") != 1 {
 			t.Fatalf("%s: %q", arg, out)
 		}
+	}
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeMetricsListener runs "gatehouse serve" with
+// GATEHOUSE_METRICS_LISTEN: the metrics are on that address, not on the
+// public one.
+func TestServeMetricsListener(t *testing.T) {
+	addr, maddr := freeAddr(t), freeAddr(t)
+	env := map[string]string{
+		"GATEHOUSE_LISTEN": addr, "GATEHOUSE_METRICS_LISTEN": maddr, "GATEHOUSE_DATA_DIR": t.TempDir(),
+		"GATEHOUSE_BOOTSTRAP_APP_ID": bootID, "GATEHOUSE_BOOTSTRAP_APP_SECRET": bootSecret,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, &stderr) }()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("exit code %d\n%s", code, stderr.String())
+		}
+	}()
+	get := func(u string) (int, string) {
+		resp, err := http.Get(u)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for st, _ := get("http://" + addr + "/healthz"); st != 200; st, _ = get("http://" + addr + "/healthz") {
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st, body := get("http://" + maddr + "/metrics"); st != 200 || !strings.Contains(body, "gatehouse_build_info{") || !strings.Contains(body, "go_goroutines") {
+		t.Fatalf("metrics listener: %d %.300s", st, body)
+	}
+	if st, _ := get("http://" + addr + "/metrics"); st == 200 {
+		t.Fatal("/metrics served on the public listener")
 	}
 }
