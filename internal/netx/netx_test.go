@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 )
 
@@ -105,4 +106,34 @@ func TestClientIPAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { ClientIP(r) }); n != 0 {
 		t.Fatalf("ClientIP allocates %v times", n)
 	}
+}
+
+// FuzzHandler: whatever a trusted proxy forwards, the handler does not
+// panic and the client address is an IP address.
+func FuzzHandler(f *testing.F) {
+	for _, s := range [][2]string{
+		{"198.51.100.1, 10.0.0.1", ""}, {"", `for="[2001:db8::1]:80";proto=https, for=unknown`},
+		{"nonsense,,, ", "for=_hidden;by=x"}, {"[::1]:x", `for="`}, {"1.2.3.4:5:6", ";;;=,"},
+	} {
+		f.Add(s[0], s[1], "https")
+	}
+	p, err := ParseProxies("10.0.0.0/8")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, xff, fwd, proto string) {
+		var ip string
+		h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ip = ClientIP(r); IsHTTPS(r) }))
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "10.1.1.1:443"
+		if xff != "" {
+			r.Header.Set("X-Forwarded-For", xff)
+		}
+		r.Header.Set("Forwarded", fwd)
+		r.Header.Set("X-Forwarded-Proto", proto)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if _, err := netip.ParseAddr(ip); err != nil {
+			t.Fatalf("client %q from %q / %q", ip, xff, fwd)
+		}
+	})
 }
