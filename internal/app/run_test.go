@@ -147,7 +147,9 @@ func TestServeMetricsListener(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, &stderr) }()
+	go func() {
+		done <- Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, &stderr)
+	}()
 	defer func() {
 		cancel()
 		if code := <-done; code != 0 {
