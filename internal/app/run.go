@@ -83,6 +83,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go tuneGC(gcCtx, getenv)
 
 	srv, err := New(ctx, cfg, Options{Logger: log, Notice: stderr})
+	if errors.Is(err, ErrDataDirLocked) {
+		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+		return 2
+	}
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

@@ -46,6 +46,7 @@ type Server struct {
 	cfg        config.Config
 	log        *slog.Logger
 	store      *store.Store
+	lock       *dirLock // SQLite: the data dir's lock, held until Close
 	svc        *management.Service
 	cache      *grant.Cache
 	revoked    *revoke.List // the revocation denylist
@@ -78,14 +79,21 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Server, error) 
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	dsn := cfg.DatabaseURL
+	var lock *dirLock
 	if dsn == "" {
 		dsn = cfg.SQLitePath()
+		l, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		lock = l
 	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
+		lock.release()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: opts.Logger, store: st, now: opts.Now}
+	s := &Server{cfg: cfg, log: opts.Logger, store: st, lock: lock, now: opts.Now}
 	if err := s.init(ctx, opts); err != nil {
 		s.Close(context.Background())
 		return nil, err
@@ -340,5 +348,6 @@ func (s *Server) Close(ctx context.Context) error {
 		errs = append(errs, s.audit.Close(ctx))
 	}
 	errs = append(errs, s.store.Close())
+	s.lock.release()
 	return errors.Join(errs...)
 }
