@@ -25,6 +25,8 @@ Usage:
   gatehouse bench baseline   serve a bare token endpoint to compare with (the lower bound)
   gatehouse bench provision  create N apps through the Management API for bench -credentials
   gatehouse bench writes     send Management API writes at a fixed rate during a bench
+  gatehouse backup FILE      write an online copy of the SQLite database (gatehouse backup -h)
+  gatehouse rekey [flags]    re-seal every secret under a new master key (gatehouse rekey -h)
   gatehouse help             show this text
 
 Management commands, built on the Management API ("gatehouse apps -h";
@@ -56,6 +58,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 		}
 		return bench.Run(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return backup(ctx, args[1:], getenv, stdout, stderr)
+	case "rekey":
+		return rekey(ctx, args[1:], getenv, stdout, stderr)
 	case "token", "apps", "resources", "scopes", "roles":
 		return cli.Run(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
