@@ -47,6 +47,7 @@ type Server struct {
 	log        *slog.Logger
 	store      *store.Store
 	lock       *dirLock // SQLite: the data dir's lock, held until Close
+	instance   func()   // releases the store's running-server mark (see store.HoldInstance)
 	svc        *management.Service
 	cache      *grant.Cache
 	revoked    *revoke.List // the revocation denylist
@@ -106,6 +107,13 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := st.EnsureTenant(ctx, rbac.DefaultTenant); err != nil {
 		return err
 	}
+	// Before the key check: a rekey in progress finishes first, and then
+	// this server is refused with the old key.
+	release, err := st.HoldInstance(ctx)
+	if err != nil {
+		return err
+	}
+	s.instance = release
 	key, err := masterKey(ctx, cfg, st, opts.Rand)
 	if err != nil {
 		return err
@@ -346,6 +354,9 @@ func (s *Server) Close(ctx context.Context) error {
 	var errs []error
 	if s.audit != nil {
 		errs = append(errs, s.audit.Close(ctx))
+	}
+	if s.instance != nil {
+		s.instance()
 	}
 	errs = append(errs, s.store.Close())
 	s.lock.release()
