@@ -196,12 +196,13 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	mux.Handle("/api/", management.Handler(management.HandlerConfig{
 		Service: s.svc, Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Indicator: cfg.ManagementAPIIndicator,
 		Keys: s.svc.Keys, FlushAudit: s.audit.Flush, Now: opts.Now, Logger: s.log,
-		Revoked: s.revoked.Revoked,
+		Revoked: s.revoked.Revoked, Audit: s.audit, ClientAddr: oidc.ClientIP, Rand: opts.Rand,
 	}))
 	ch, err := console.Handler(ctx, console.Config{
 		Service: s.svc, Store: st, Endpoint: cfg.Endpoint, Issuer: cfg.Issuer(), Indicator: cfg.ManagementAPIIndicator,
 		AdminUsername: cfg.AdminUsername, AdminPassword: cfg.AdminPassword, FlushAudit: s.audit.Flush,
 		Notice: opts.Notice, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+		Audit: s.audit, ClientAddr: oidc.ClientIP,
 	})
 	if err != nil {
 		return err

@@ -37,6 +37,12 @@ type Config struct {
 	Now        func() time.Time // time.Now when nil
 	Rand       io.Reader        // crypto/rand when nil
 	Logger     *slog.Logger
+	// Audit receives an admin audit entry for every form post of a
+	// signed-in administrator; nil records none.
+	Audit management.Auditor
+	// ClientAddr is the client address an audit entry records (the one
+	// the token endpoint's entries record); the peer's address when nil.
+	ClientAddr func(r *http.Request) string
 }
 
 // Sizes and lifetimes.
@@ -159,6 +165,10 @@ func (c *console) page(pattern string, h handlerFunc) {
 		}
 		if r.Method == http.MethodPost {
 			if !c.checkPost(w, r, s.CSRF) {
+				return
+			}
+			if c.cfg.Audit != nil {
+				c.serveAudited(w, r, pattern, s, h)
 				return
 			}
 		}
