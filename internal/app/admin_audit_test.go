@@ -11,10 +11,10 @@ import (
 // adminEntry is the payload of an admin audit entry.
 type adminEntry struct {
 	Key, Result, IP, UserAgent, ApplicationID, Method, Route string
-	Actor                                                   struct{ Type, ID string }
-	IDs                                                     map[string][]string
-	Status                                                  int
-	Error                                                   struct{ Code string }
+	Actor                                                    struct{ Type, ID string }
+	IDs                                                      map[string][]string
+	Status                                                   int
+	Error                                                    struct{ Code string }
 }
 
 // adminLogs reads /api/logs with query and decodes the admin entries.
