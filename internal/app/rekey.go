@@ -69,6 +69,19 @@ func rekey(ctx context.Context, args []string, getenv func(string) string, stdou
 	if code >= 0 {
 		return code
 	}
+	dsn := cfg.DatabaseURL
+	if dsn == "" {
+		dsn = cfg.SQLitePath()
+		lock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "gatehouse rekey: %v\n", err)
+			if errors.Is(err, ErrDataDirLocked) {
+				return 2
+			}
+			return 1
+		}
+		defer lock.release()
+	}
 	oldKey, err := secret.ReadKeyFile(*oldFile)
 	if err != nil {
 		return usage("old key: %v", err)
@@ -87,19 +100,6 @@ func rekey(ctx context.Context, args []string, getenv func(string) string, stdou
 		return usage("the new key is the old key")
 	}
 
-	dsn := cfg.DatabaseURL
-	if dsn == "" {
-		dsn = cfg.SQLitePath()
-		lock, err := lockDataDir(cfg.DataDir)
-		if err != nil {
-			fmt.Fprintf(stderr, "gatehouse rekey: %v\n", err)
-			if errors.Is(err, ErrDataDirLocked) {
-				return 2
-			}
-			return 1
-		}
-		defer lock.release()
-	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		fmt.Fprintf(stderr, "gatehouse rekey: %v\n", err)
