@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
 )
@@ -155,7 +156,7 @@ func (q *Queries) ListLogs(ctx context.Context, f rbac.LogFilter) ([]rbac.LogEnt
 	if f.KeyPrefix != "" {
 		// substr, not LIKE: exact on both engines (SQLite's LIKE ignores
 		// case) with no wildcard to escape. It uses no index.
-		args = append(args, len(f.KeyPrefix), f.KeyPrefix)
+		args = append(args, utf8.RuneCountInString(f.KeyPrefix), f.KeyPrefix) // substr counts characters
 		where = append(where, fmt.Sprintf("substr(key, 1, $%d) = $%d", len(args)-1, len(args)))
 	}
 	if f.ApplicationID != "" {
