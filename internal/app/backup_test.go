@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -69,7 +71,38 @@ func TestBackupRestore(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "backup.db")
 	env := map[string]string{"GATEHOUSE_DATA_DIR": dir}
 	var stdout, stderr syncBuffer
-	if code := Run(context.Background(), []string{"backup", file}, func(k string) string { return env[k] }, &stdout, &stderr); code != 0 {
+	// Writes go on while the backup runs: it must neither wait for them
+	// to stop nor catch one half done.
+	stop, writing := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(writing)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			// Not f.api: it may call t.Fatal, which this goroutine must not.
+			req, _ := http.NewRequest("PATCH", f.http.URL+"/api/applications/"+before,
+				strings.NewReader(`{"description":"write `+strconv.Itoa(i)+`"}`))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Errorf("write during the backup: %v", err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("write during the backup: %d", resp.StatusCode)
+				return
+			}
+		}
+	}()
+	code := Run(context.Background(), []string{"backup", file}, func(k string) string { return env[k] }, &stdout, &stderr)
+	close(stop)
+	<-writing
+	if code != 0 {
 		t.Fatalf("backup: exit %d\n%s", code, stderr.String())
 	}
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
