@@ -14,7 +14,7 @@ import (
 
 const canaryMetaKey = "master_key.canary"
 
-var errCanary = errors.New("the master key does not open this database's sealed values: it is not the key the database was created with (check GATEHOUSE_MASTER_KEY / GATEHOUSE_MASTER_KEY_FILE)")
+var errCanary = errors.New("the master key does not open this database's sealed values: it is not the key the database is sealed with (check GATEHOUSE_MASTER_KEY / GATEHOUSE_MASTER_KEY_FILE; after a gatehouse rekey, give the new key)")
 
 // masterKey returns the configured master key, or the one in the data dir,
 // or, for a database that has never been sealed, a new one written to the

@@ -26,6 +26,8 @@ Usage:
   gatehouse bench baseline   serve a bare token endpoint to compare with (the lower bound)
   gatehouse bench provision  create N apps through the Management API for bench -credentials
   gatehouse bench writes     send Management API writes at a fixed rate during a bench
+  gatehouse backup FILE      write an online copy of the SQLite database (gatehouse backup -h)
+  gatehouse rekey [flags]    re-seal every secret under a new master key (gatehouse rekey -h)
   gatehouse version          print the version, commit and Go version (also --version)
   gatehouse help             show this text
 
@@ -58,6 +60,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 		}
 		return bench.Run(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return backup(ctx, args[1:], getenv, stdout, stderr)
+	case "rekey":
+		return rekey(ctx, args[1:], getenv, stdout, stderr)
 	case "token", "apps", "resources", "scopes", "roles":
 		return cli.Run(ctx, args, getenv, stdout, stderr)
 	case "version", "-version", "--version":
@@ -88,6 +94,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go tuneGC(gcCtx, getenv)
 
 	srv, err := New(ctx, cfg, Options{Logger: log, Notice: stderr})
+	if errors.Is(err, ErrDataDirLocked) {
+		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+		return 2
+	}
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

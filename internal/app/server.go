@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/grant"
 	"github.com/gatehouse/gatehouse/internal/management"
 	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/netx"
 	"github.com/gatehouse/gatehouse/internal/oidc"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/revoke"
@@ -48,6 +49,8 @@ type Server struct {
 	cfg        config.Config
 	log        *slog.Logger
 	store      *store.Store
+	lock       *dirLock // SQLite: the data dir's lock, held until Close
+	instance   func()   // releases the store's running-server mark (see store.HoldInstance)
 	svc        *management.Service
 	cache      *grant.Cache
 	revoked    *revoke.List // the revocation denylist
@@ -82,14 +85,21 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Server, error) 
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	dsn := cfg.DatabaseURL
+	var lock *dirLock
 	if dsn == "" {
 		dsn = cfg.SQLitePath()
+		l, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		lock = l
 	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
+		lock.release()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: opts.Logger, store: st, now: opts.Now}
+	s := &Server{cfg: cfg, log: opts.Logger, store: st, lock: lock, now: opts.Now}
 	if err := s.init(ctx, opts); err != nil {
 		s.Close(context.Background())
 		return nil, err
@@ -102,6 +112,13 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := st.EnsureTenant(ctx, rbac.DefaultTenant); err != nil {
 		return err
 	}
+	// Before the key check: a rekey in progress finishes first, and then
+	// this server is refused with the old key.
+	release, err := st.HoldInstance(ctx)
+	if err != nil {
+		return err
+	}
+	s.instance = release
 	key, err := masterKey(ctx, cfg, st, opts.Rand)
 	if err != nil {
 		return err
@@ -202,12 +219,13 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	mux.Handle("/api/", s.metrics.API(management.Handler(management.HandlerConfig{
 		Service: s.svc, Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Indicator: cfg.ManagementAPIIndicator,
 		Keys: s.svc.Keys, FlushAudit: s.audit.Flush, Now: opts.Now, Logger: s.log,
-		Revoked: s.revoked.Revoked,
+		Revoked: s.revoked.Revoked, Audit: s.audit, ClientAddr: netx.ClientIP, Rand: opts.Rand,
 	})))
 	ch, err := console.Handler(ctx, console.Config{
 		Service: s.svc, Store: st, Endpoint: cfg.Endpoint, Issuer: cfg.Issuer(), Indicator: cfg.ManagementAPIIndicator,
 		AdminUsername: cfg.AdminUsername, AdminPassword: cfg.AdminPassword, FlushAudit: s.audit.Flush,
 		Notice: opts.Notice, Now: opts.Now, Rand: opts.Rand, Logger: s.log, SignIns: signIns,
+		Audit: s.audit, ClientAddr: netx.ClientIP,
 	})
 	if err != nil {
 		return err
@@ -369,6 +387,10 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.audit != nil {
 		errs = append(errs, s.audit.Close(ctx))
 	}
+	if s.instance != nil {
+		s.instance()
+	}
 	errs = append(errs, s.store.Close())
+	s.lock.release()
 	return errors.Join(errs...)
 }

@@ -155,7 +155,7 @@ func TestMasterKey(t *testing.T) {
 
 	wrong := cfg
 	wrong.MasterKey = bytes.Repeat([]byte{7}, 32)
-	if _, err := New(context.Background(), wrong, Options{}); err == nil || !strings.Contains(err.Error(), "not the key the database was created with") {
+	if _, err := New(context.Background(), wrong, Options{}); err == nil || !strings.Contains(err.Error(), "not the key the database is sealed with") {
 		t.Fatalf("wrong key: %v", err)
 	}
 

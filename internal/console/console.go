@@ -42,6 +42,12 @@ type Config struct {
 	// attempt ("success", "wrong_credentials", "rate_limited",
 	// "incomplete"; metrics.Metrics does).
 	SignIns interface{ SignIn(outcome string) }
+	// Audit receives an admin audit entry for every form post of a
+	// signed-in administrator; nil records none.
+	Audit management.Auditor
+	// ClientAddr is the client address an audit entry records (the one
+	// the token endpoint's entries record); the peer's address when nil.
+	ClientAddr func(r *http.Request) string
 }
 
 // Sizes and lifetimes.
@@ -176,6 +182,10 @@ func (c *console) page(pattern string, h handlerFunc) {
 		}
 		if r.Method == http.MethodPost {
 			if !c.checkPost(w, r, s.CSRF) {
+				return
+			}
+			if c.cfg.Audit != nil {
+				c.serveAudited(w, r, pattern, s, h)
 				return
 			}
 		}

@@ -15,6 +15,10 @@
 // outside the binary; every page works without JavaScript (console.js only
 // adds copy buttons, reveal toggles and live checks).
 //
+// Every form post of a signed-in administrator is an admin audit entry
+// (rbac.AdminAction, key Admin.Console), shown on the audit page beside the
+// token requests.
+//
 // It deliberately does not: let administrators manage other administrators
 // (only the configured or set-up one exists), sign in tenant users (users
 // are data, not accounts), or serve the Management API (package

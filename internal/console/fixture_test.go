@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/app"
@@ -36,6 +37,7 @@ type env struct {
 	dsn    string
 	vars   map[string]string
 	dir    string // the data directory, kept across restarts
+	stop   func() // stops the running server
 }
 
 // start runs a server on dsn with the variables vars added to a test
@@ -47,9 +49,14 @@ func start(t *testing.T, dsn string, vars map[string]string) *env {
 	return e
 }
 
+// boot starts the server, stopping the one running first (one server per
+// SQLite data dir).
 func (e *env) boot() {
 	t := e.t
 	t.Helper()
+	if e.stop != nil {
+		e.stop()
+	}
 	m := map[string]string{
 		"GATEHOUSE_DATA_DIR":             e.dir,
 		"GATEHOUSE_BOOTSTRAP_APP_ID":     "bootstrap-admin",
@@ -80,10 +87,14 @@ func (e *env) boot() {
 		t.Fatalf("start: %v", err)
 	}
 	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close(context.Background())
-	})
+	var once sync.Once
+	e.stop = func() {
+		once.Do(func() {
+			hs.Close()
+			srv.Close(context.Background())
+		})
+	}
+	t.Cleanup(e.stop)
 	jar, _ := cookiejar.New(nil)
 	e.srv, e.url, e.notice = srv, hs.URL, notice.String()
 	e.client = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

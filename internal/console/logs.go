@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
@@ -23,6 +24,12 @@ type logRow struct {
 	IP         string
 	SecretName string
 	Payload    string
+	// Admin entries (key prefix rbac.LogKeyPrefixAdmin).
+	Admin  bool
+	Actor  string // an administrator's username; an application actor is AppID
+	Action string // method and route pattern
+	IDs    string
+	Status int
 }
 
 // logPayload is the part of a token request's payload (Logto's shape) the
@@ -40,8 +47,19 @@ type logPayload struct {
 	Error struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
+		Code        string `json:"code"` // admin entries
 	} `json:"error"`
+	// Admin entries.
+	Actor  rbac.AdminActor     `json:"actor"`
+	Method string              `json:"method"`
+	Route  string              `json:"route"`
+	IDs    map[string][]string `json:"ids"`
+	Status int                 `json:"status"`
 }
+
+// logKinds are the audit page's kind filter: its values and the key
+// prefixes they select.
+var logKinds = map[string]string{"tokens": "ExchangeTokenBy.", "admin": rbac.LogKeyPrefixAdmin}
 
 // logListPage is the audit log.
 type logListPage struct {
@@ -49,6 +67,7 @@ type logListPage struct {
 	Apps   []rbac.Application
 	App    string
 	Result string
+	Kind   string // "", "tokens" or "admin"
 	Paging paging
 }
 
@@ -58,12 +77,16 @@ func (c *console) listLogs(w http.ResponseWriter, r *http.Request, s *session) e
 		c.log.WarnContext(ctx, "console: flush audit log", "err", err)
 	}
 	q := r.URL.Query()
-	p := logListPage{App: q.Get("app"), Result: q.Get("result")}
+	p := logListPage{App: q.Get("app"), Result: q.Get("result"), Kind: q.Get("kind")}
 	if p.Result != rbac.ResultSuccess && p.Result != rbac.ResultError {
 		p.Result = ""
 	}
+	prefix, ok := logKinds[p.Kind]
+	if !ok {
+		p.Kind = ""
+	}
 	n := pageOf(r)
-	list, total, err := c.svc.Logs(ctx, rbac.LogFilter{ApplicationID: p.App, Result: p.Result, Limit: pageSize, Offset: (n - 1) * pageSize})
+	list, total, err := c.svc.Logs(ctx, rbac.LogFilter{ApplicationID: p.App, Result: p.Result, KeyPrefix: prefix, Limit: pageSize, Offset: (n - 1) * pageSize})
 	if err != nil {
 		return err
 	}
@@ -87,6 +110,16 @@ func (c *console) listLogs(w http.ResponseWriter, r *http.Request, s *session) e
 			if pl.Error.Error != "" {
 				row.Error = pl.Error.Error + ": " + pl.Error.Description
 			}
+			if strings.HasPrefix(e.Key, rbac.LogKeyPrefixAdmin) {
+				row.Admin, row.Status, row.Action = true, pl.Status, pl.Method+" "+pl.Route
+				if pl.Actor.Type == rbac.ActorAdministrator {
+					row.Actor = pl.Actor.Username
+				}
+				row.IDs = formatIDs(pl.IDs)
+				if !row.Success {
+					row.Error = pl.Error.Code
+				}
+			}
 		}
 		p.Rows = append(p.Rows, row)
 	}
@@ -106,4 +139,18 @@ func resourceParam(raw json.RawMessage) string {
 		return strings.Join(many, ", ")
 	}
 	return ""
+}
+
+// formatIDs shows an admin entry's ids as "name=a,b name=c", names sorted.
+func formatIDs(ids map[string][]string) string {
+	names := make([]string, 0, len(ids))
+	for k := range ids {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = k + "=" + strings.Join(ids[k], ",")
+	}
+	return strings.Join(parts, " ")
 }

@@ -10,7 +10,10 @@
 // Today it seeds a new database (the Management API resource and role of
 // spec §1.3, a signing key), ensures the bootstrap application and keeps the
 // signing keys in force. The Management API's HTTP handlers and the console
-// call the same Service.
+// call the same Service. The handlers record every authenticated write
+// (POST, PUT, PATCH, DELETE) as an admin audit entry (rbac.AdminAction):
+// the token's application, the route pattern, the ids, the result, never
+// a body.
 //
 // It does not parse HTTP or speak OAuth; it returns store and validation
 // errors and lets each surface render them.

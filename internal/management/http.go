@@ -2,9 +2,12 @@ package management
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -31,6 +34,14 @@ type HandlerConfig struct {
 	// Timeout bounds the database work of one request; DefaultTimeout
 	// when 0.
 	Timeout time.Duration
+	// Audit receives an admin audit entry for every authenticated write
+	// (POST, PUT, PATCH, DELETE); nil records none.
+	Audit Auditor
+	// ClientAddr is the client address an audit entry records (the one
+	// the token endpoint's entries record); the peer's address when nil.
+	ClientAddr func(r *http.Request) string
+	// Rand makes audit entry ids; crypto/rand when nil.
+	Rand io.Reader
 }
 
 // DefaultTimeout bounds the database work of one Management API request:
@@ -60,6 +71,9 @@ type api struct {
 	log        *slog.Logger
 	revoked    func(jti string) bool
 	timeout    time.Duration
+	audit      Auditor
+	clientAddr func(r *http.Request) string
+	rand       io.Reader
 	mux        *http.ServeMux
 	patterns   []string // every route served, for the OpenAPI check
 }
@@ -75,7 +89,13 @@ func newAPI(cfg HandlerConfig) *api {
 	a := &api{
 		svc: cfg.Service, issuer: cfg.Issuer, endpoint: strings.TrimSuffix(cfg.Endpoint, "/"), indicator: cfg.Indicator,
 		keys: cfg.Keys, flushAudit: cfg.FlushAudit, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
-		revoked: cfg.Revoked, timeout: cfg.Timeout,
+		revoked: cfg.Revoked, timeout: cfg.Timeout, audit: cfg.Audit, clientAddr: cfg.ClientAddr, rand: cfg.Rand,
+	}
+	if a.clientAddr == nil {
+		a.clientAddr = peerAddr
+	}
+	if a.rand == nil {
+		a.rand = rand.Reader
 	}
 	if a.timeout <= 0 {
 		a.timeout = DefaultTimeout
@@ -110,6 +130,10 @@ func (a *api) handle(pattern string, h handlerFunc) {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if a.audit != nil && isWrite(r.Method) {
+			a.serveAudited(w, r, pattern, h)
+			return
+		}
 		a.serve(w, r, h)
 	})
 }
@@ -183,4 +207,13 @@ func writeText(w http.ResponseWriter, status int) error {
 func noContent(w http.ResponseWriter) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// peerAddr is the host of the request's peer address.
+func peerAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

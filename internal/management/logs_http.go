@@ -15,7 +15,9 @@ func (a *api) logRoutes() {
 
 // listLogs is always paginated, newest first. Query: logKey, applicationId,
 // userId, start_time and end_time (epoch ms, inclusive), enableCap (a Logto
-// Cloud switch, accepted and ignored). The audit log holds no user entries
+// Cloud switch, accepted and ignored), and two of Gatehouse's own:
+// logKeyPrefix (keys starting with it, e.g. "Admin." for the admin audit
+// trail) and result (Success or Error). The audit log holds no user entries
 // yet, so a userId selects nothing.
 func (a *api) listLogs(w http.ResponseWriter, r *http.Request) error {
 	p, err := parsePager(r, true)
@@ -25,7 +27,12 @@ func (a *api) listLogs(w http.ResponseWriter, r *http.Request) error {
 	g := QueryGuard(r)
 	f := rbac.LogFilter{Limit: p.Limit(), Offset: p.Offset()}
 	f.Key, _ = g.String("logKey", StrRule{})
+	f.KeyPrefix, _ = g.String("logKeyPrefix", StrRule{})
 	f.ApplicationID, _ = g.String("applicationId", StrRule{})
+	f.Result, _ = g.String("result", StrRule{})
+	if f.Result != "" && f.Result != rbac.ResultSuccess && f.Result != rbac.ResultError {
+		g.Custom("result", "Expected Success or Error")
+	}
 	userID, _ := g.String("userId", StrRule{})
 	f.StartTime = epochMsParam(g, "start_time")
 	f.EndTime = epochMsParam(g, "end_time")

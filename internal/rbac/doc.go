@@ -1,5 +1,6 @@
 // Package rbac holds Gatehouse's domain types (applications, their secrets,
-// API resources, scopes, roles, signing keys, audit log entries) and the pure
+// API resources, scopes, roles, signing keys, audit log entries and the
+// admin audit trail's AdminAction) and the pure
 // rules over them, such as which scopes a client-credentials request is
 // granted.
 //

@@ -134,6 +134,7 @@ type LogEntry struct {
 type LogFilter struct {
 	TenantID      string
 	Key           string
+	KeyPrefix     string // keys starting with it, e.g. LogKeyPrefixAdmin
 	ApplicationID string
 	Result        string
 	StartTime     int64 // epoch ms, inclusive; 0: unbounded

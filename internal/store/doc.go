@@ -13,6 +13,12 @@
 // are treated differently is how InsertLogs batches (measured: see
 // BenchmarkInsertLogs), never the SQL text.
 //
+// Maintenance is engine-specific by nature: [BackupSQLite] (VACUUM INTO;
+// PostgreSQL has pg_dump), and the instance lock, an advisory lock every
+// PostgreSQL server holds shared ([Store.HoldInstance]) so that
+// [Store.Exclusive] (rekeying, over [Queries.SealedValues]) can refuse to
+// run beside one.
+//
 // Driver errors are mapped in one place ([ErrNotFound], [ErrConflict],
 // [ErrForeignKey], [ErrCheck], [ErrTooLong], and [ErrUnavailable] for a
 // database that cannot be reached) so that callers never look at driver

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
 )
@@ -151,6 +152,12 @@ func (q *Queries) ListLogs(ctx context.Context, f rbac.LogFilter) ([]rbac.LogEnt
 	}
 	if f.Key != "" {
 		add("key = $%d", f.Key)
+	}
+	if f.KeyPrefix != "" {
+		// substr, not LIKE: exact on both engines (SQLite's LIKE ignores
+		// case) with no wildcard to escape. It uses no index.
+		args = append(args, utf8.RuneCountInString(f.KeyPrefix), f.KeyPrefix) // substr counts characters
+		where = append(where, fmt.Sprintf("substr(key, 1, $%d) = $%d", len(args)-1, len(args)))
 	}
 	if f.ApplicationID != "" {
 		add("application_id = $%d", f.ApplicationID)
