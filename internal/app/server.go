@@ -47,6 +47,7 @@ type Server struct {
 	log        *slog.Logger
 	store      *store.Store
 	svc        *management.Service
+	scripts    *customizer.Engine // the JWT customizer's workers, stopped by Close
 	cache      *grant.Cache
 	revoked    *revoke.List // the revocation denylist
 	audit      *audit.Writer
@@ -122,10 +123,11 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := s.revoked.Load(ctx); err != nil {
 		return err
 	}
+	s.scripts = customizer.New(customizer.Options{Timeout: cfg.CustomizerTimeout, Memory: cfg.CustomizerMemory, Logger: s.log})
 	s.svc = management.New(management.Config{
 		Store: st, Box: box, Indicator: cfg.ManagementAPIIndicator, SigningAlg: cfg.SigningAlg,
 		OnChange: s.changed, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
-		Customizer: customizer.New(customizer.Options{Timeout: cfg.CustomizerTimeout, Logger: s.log}),
+		Customizer: s.scripts,
 	})
 	if err := s.svc.Seed(ctx); err != nil {
 		return err
@@ -334,6 +336,9 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.stop != nil {
 		s.stop()
 		s.background.Wait()
+	}
+	if s.scripts != nil {
+		s.scripts.Close()
 	}
 	var errs []error
 	if s.audit != nil {

@@ -140,7 +140,7 @@ func TestTimeout(t *testing.T) {
 // -race checks the pool), and checks that a runtime that threw serves the
 // next run.
 func TestReuse(t *testing.T) {
-	e := New(Options{Pool: 2})
+	e := New(Options{Workers: 2})
 	s := e.Compile(`let n = 0;
 function getCustomJwtClaims({ token, environmentVariables }) {
   n++;
