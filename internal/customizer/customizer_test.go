@@ -172,18 +172,3 @@ function getCustomJwtClaims({ token, environmentVariables }) {
 	}
 	wg.Wait()
 }
-
-// BenchmarkRun is one run of Logto's sample script on a warm runtime.
-func BenchmarkRun(b *testing.B) {
-	s := New(Options{}).Compile(`const getCustomJwtClaims = async ({ token, context, environmentVariables }) => {
-  return { ...environmentVariables };
-};`)
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := s.Run(input); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}

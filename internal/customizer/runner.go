@@ -26,9 +26,8 @@ const maxCallStack = 2000
 // references to the built-ins it needs and returns the host's helpers.
 // Every helper runs under the wall clock: a result or a thrown value with
 // hostile getters or toString cannot hang the host.
-const prelude = `(function (parse, stringify, isArray, S, E) {
+const prelude = `(function (stringify, isArray, S, E) {
   return {
-    parse: function (s) { return parse(s); },
     // result serialises a plain object; 1: not an object, 2: not serialisable.
     result: function (v) {
       if (v === null || typeof v !== 'object' || isArray(v)) return 1;
@@ -49,7 +48,7 @@ const prelude = `(function (parse, stringify, isArray, S, E) {
       }
     }
   };
-})(JSON.parse, JSON.stringify, Array.isArray, String, Error)`
+})(JSON.stringify, Array.isArray, String, Error)`
 
 // lockdown freezes every object a script can reach without making it:
 // the global object, each built-in, its prototype chain and whatever its
@@ -100,7 +99,6 @@ const lockdown = `(function () {
 // makes survives its call.
 type runner struct {
 	rt        *goja.Runtime
-	parse     goja.Callable
 	result    goja.Callable
 	describe  goja.Callable
 	api       goja.Value
@@ -134,7 +132,6 @@ func newRunner() (*runner, error) {
 		return nil, err
 	}
 	helpers := h.(*goja.Object)
-	v.parse, _ = goja.AssertFunction(helpers.Get("parse"))
 	v.result, _ = goja.AssertFunction(helpers.Get("result"))
 	v.describe, _ = goja.AssertFunction(helpers.Get("describe"))
 	v.errorCtor, _ = goja.AssertConstructor(rt.Get("Error"))
@@ -215,18 +212,14 @@ func (v *runner) run(input string, timeout time.Duration) ([]byte, error) {
 	if !ok {
 		return nil, &Error{Kind: KindType, Message: "The script does not have a function named `" + EntryPoint + "`"}
 	}
-	arg, err := v.parse(goja.Undefined(), v.rt.ToValue(input))
+	obj, err := decodeInput(v.rt, input)
 	if err != nil {
-		return nil, v.failure(err, timeout)
-	}
-	obj, ok := arg.(*goja.Object)
-	if !ok {
-		return nil, &Error{Kind: KindType, Message: "customizer: the input is not a JSON object"}
+		return nil, &Error{Kind: KindType, Message: err.Error()}
 	}
 	if err := obj.Set("api", v.api); err != nil {
 		return nil, v.failure(err, timeout)
 	}
-	ret, err := fn(goja.Undefined(), arg)
+	ret, err := fn(goja.Undefined(), obj)
 	if err != nil {
 		return nil, v.failure(err, timeout)
 	}
