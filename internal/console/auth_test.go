@@ -1,10 +1,13 @@
 package console_test
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/storetest"
@@ -224,5 +227,58 @@ func TestConfiguredPasswordChange(t *testing.T) {
 	r = e.postRaw("/console/sign-in", url.Values{"csrf": {csrfOf(t, page.body)}, "username": {adminName}, "password": {"a brand new password"}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("new password: %d", r.status)
+	}
+}
+
+// TestSignInConcurrentLimit: 60 concurrent wrong sign-ins for one username
+// are 5 password checks and 55 refusals: the limit is reserved before the
+// password is checked.
+func TestSignInConcurrentLimit(t *testing.T) {
+	e := start(t, storetest.SQLite(t), nil)
+	token := csrfOf(t, e.get("/console/sign-in").body)
+	var mu sync.Mutex
+	counts := map[int]int{}
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.postRaw("/console/sign-in", url.Values{"csrf": {token}, "username": {adminName}, "password": {fmt.Sprint("wrong ", i)}})
+			mu.Lock()
+			counts[r.status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if counts[http.StatusUnauthorized] != 5 || counts[http.StatusTooManyRequests] != 55 {
+		t.Fatalf("answers: %v, want 5 × 401 and 55 × 429", counts)
+	}
+}
+
+// TestSignInNoLockout: a flood of wrong passwords from one address does
+// not lock the administrator out from another, and the refusal says how
+// long in minutes.
+func TestSignInNoLockout(t *testing.T) {
+	e := start(t, storetest.SQLite(t), nil)
+	token := csrfOf(t, e.get("/console/sign-in").body)
+	for i := range 30 {
+		e.postRaw("/console/sign-in", url.Values{"csrf": {token}, "username": {adminName}, "password": {fmt.Sprint("wrong ", i)}})
+	}
+	r := e.postRaw("/console/sign-in", url.Values{"csrf": {token}, "username": {adminName}, "password": {adminPassword}})
+	must(t, "flooding address", r, http.StatusTooManyRequests, "Try again in 15 minutes.")
+
+	// The administrator's own machine: another loopback address.
+	other := &http.Client{Jar: e.client.Jar, CheckRedirect: e.client.CheckRedirect, Transport: &http.Transport{
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
+	req, _ := http.NewRequest("POST", e.url+"/console/sign-in", strings.NewReader(url.Values{
+		"csrf": {token}, "username": {adminName}, "password": {adminPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := other.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("administrator from another address: %d", res.StatusCode)
 	}
 }
