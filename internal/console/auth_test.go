@@ -282,3 +282,31 @@ func TestSignInNoLockout(t *testing.T) {
 		t.Fatalf("administrator from another address: %d", res.StatusCode)
 	}
 }
+
+// TestUnstorableInput: a value PostgreSQL cannot store is refused with 400
+// and a message naming the field, on both engines, in every form and in
+// the address.
+func TestUnstorableInput(t *testing.T) {
+	engines(t, nil, func(t *testing.T, e *env) {
+		token := csrfOf(t, e.get("/console/sign-in").body)
+		r := e.postRaw("/console/sign-in", url.Values{"csrf": {token}, "username": {"ad\x00min"}, "password": {"whatever"}})
+		must(t, "sign-in", r, http.StatusBadRequest, "The field “username” contains characters that cannot be stored")
+		e.signIn()
+		for _, c := range []struct {
+			path string
+			form url.Values
+		}{
+			{"/console/resources/new", url.Values{"name": {"a\x00b"}, "indicator": {"https://x.example"}}},
+			{"/console/applications/new", url.Values{"name": {"\xed\xa0\x80"}, "type": {"MachineToMachine"}}},
+			{"/console/applications/x/custom-data", url.Values{"customData": {`{"k":"\u0000"}`}}},
+			{"/console/applications/x/custom-data", url.Values{"customData": {`{"k":"\ud800"}`}}},
+		} {
+			r := e.post(c.path, c.form)
+			must(t, c.path, r, http.StatusBadRequest, "contains characters that cannot be stored")
+		}
+		r = e.get("/console/applications?q=%00")
+		must(t, "query", r, http.StatusBadRequest, "contains characters that cannot be stored")
+		r = e.get("/console/applications/sec%00boot")
+		must(t, "path", r, http.StatusBadRequest, "contains characters that cannot be stored")
+	})
+}

@@ -110,6 +110,10 @@ func (a *api) handle(pattern string, h handlerFunc) {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if err := checkStorable(r); err != nil {
+			a.writeError(w, r, err)
+			return
+		}
 		a.serve(w, r, h)
 	})
 }
@@ -139,6 +143,11 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrUnavailable) {
 		a.log.WarnContext(r.Context(), "management api: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		err = unavailable()
+	}
+	if errors.Is(err, store.ErrInvalidInput) {
+		g := &Guard{where: "input"}
+		g.add(issue{Code: "custom", Path: []any{}, Message: "The database cannot store or match this value"})
+		err = g.Err()
 	}
 	var e *Error
 	if !errors.As(err, &e) {
