@@ -182,7 +182,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	mux.Handle("/api/", management.Handler(management.HandlerConfig{
 		Service: s.svc, Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Indicator: cfg.ManagementAPIIndicator,
 		Keys: s.svc.Keys, FlushAudit: s.audit.Flush, Now: opts.Now, Logger: s.log,
-		Revoked: s.revoked.Revoked,
+		Revoked: s.revoked.Revoked, Holds: s.holdsManagement(cfg.ManagementAPIIndicator),
 	}))
 	ch, err := console.Handler(ctx, console.Config{
 		Service: s.svc, Store: st, Endpoint: cfg.Endpoint, Issuer: cfg.Issuer(), Indicator: cfg.ManagementAPIIndicator,
@@ -346,4 +346,23 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	errs = append(errs, s.store.Close())
 	return errors.Join(errs...)
+}
+
+// holdsManagement answers, from the grant cache, whether an application
+// still exists and holds `all` on the Management API: a Management API
+// token is honoured only while it does. A cache miss loads the client as
+// the token endpoint would; an unreachable database is a 503.
+func (s *Server) holdsManagement(indicator string) func(ctx context.Context, id string) (bool, error) {
+	return func(ctx context.Context, id string) (bool, error) {
+		cl, err := s.cache.Client(ctx, rbac.DefaultTenant, id)
+		switch {
+		case errors.Is(err, grant.ErrUnknownClient):
+			return false, nil
+		case errors.Is(err, grant.ErrUnavailable):
+			return false, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		case err != nil:
+			return false, err
+		}
+		return cl.Scopes(indicator).Has("all"), nil
+	}
 }

@@ -28,6 +28,11 @@ type HandlerConfig struct {
 	// Revoked reports whether the token with this jti was revoked (the
 	// revocation denylist); nil: none is.
 	Revoked func(jti string) bool
+	// Holds reports whether the application clientID still exists and
+	// holds a role granting `all` on the Management API, as the grant
+	// cache has it now (no database work on a hit). A token is honoured
+	// only while it does. nil: not checked (tests of the handler alone).
+	Holds func(ctx context.Context, clientID string) (bool, error)
 	// Timeout bounds the database work of one request; DefaultTimeout
 	// when 0.
 	Timeout time.Duration
@@ -59,6 +64,7 @@ type api struct {
 	now        func() time.Time
 	log        *slog.Logger
 	revoked    func(jti string) bool
+	holds      func(ctx context.Context, clientID string) (bool, error)
 	timeout    time.Duration
 	mux        *http.ServeMux
 	patterns   []string // every route served, for the OpenAPI check
@@ -75,7 +81,7 @@ func newAPI(cfg HandlerConfig) *api {
 	a := &api{
 		svc: cfg.Service, issuer: cfg.Issuer, endpoint: strings.TrimSuffix(cfg.Endpoint, "/"), indicator: cfg.Indicator,
 		keys: cfg.Keys, flushAudit: cfg.FlushAudit, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
-		revoked: cfg.Revoked, timeout: cfg.Timeout,
+		revoked: cfg.Revoked, holds: cfg.Holds, timeout: cfg.Timeout,
 	}
 	if a.timeout <= 0 {
 		a.timeout = DefaultTimeout
