@@ -411,3 +411,31 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestJWTCustomizerEnvSealed: the environment variables are sealed at rest
+// like app secrets; the API and the tokens still see them, after a restart
+// of the configuration too.
+func TestJWTCustomizerEnvSealed(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, e *apptest.Env) {
+		env := map[string]string{"API_KEY": "sk_live_do_not_store_me"}
+		putCustomizer(e, map[string]any{"script": envSample, "environmentVariables": env})
+		raw, err := e.Server.Store().GetConfig(context.Background(), "default", "jwt.clientCredentials")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw), "sk_live_do_not_store_me") || !strings.Contains(string(raw), "sealedEnvironmentVariables") {
+			t.Fatalf("stored: %s", raw)
+		}
+		var got struct{ EnvironmentVariables map[string]string }
+		e.Must(200, "GET", ccPath, nil, &got)
+		if got.EnvironmentVariables["API_KEY"] != "sk_live_do_not_store_me" {
+			t.Fatalf("GET: %+v", got)
+		}
+		if err := e.Server.Service().LoadJWTCustomizer(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if claims := customClaims(t, e); claims["API_KEY"] != "sk_live_do_not_store_me" {
+			t.Fatalf("claims: %v", claims)
+		}
+	})
+}
