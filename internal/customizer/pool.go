@@ -111,7 +111,7 @@ func (p *pool) start() (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("customizer: start worker: %w", err)
 	}
-	outR, outW, err := os.Pipe()
+	outR, outW, err := answerPipe()
 	if err != nil {
 		inR.Close()
 		inW.Close()
