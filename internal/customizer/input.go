@@ -14,10 +14,12 @@ var errInput = errors.New("customizer: the input is not a JSON object")
 // decodeInput turns the JSON text of the script's argument into a goja
 // object: what JSON.parse makes, in a quarter of its time (goja's parses
 // token by token with encoding/json, and the argument is most of a run's
-// work). Members are defined, never assigned, so "__proto__" is an own
-// member as with JSON.parse; member order is kept.
-func decodeInput(rt *goja.Runtime, s string) (*goja.Object, error) {
-	d := inputDecoder{rt: rt, s: s}
+// work). Member order is kept. Members are assigned (the fast path), but a
+// name that Object.prototype has (shadowed, given in inherited) is defined
+// instead, as JSON.parse does: "__proto__" stays an own member, and the
+// frozen prototype's read-only members do not make the assignment fail.
+func decodeInput(rt *goja.Runtime, inherited map[string]bool, s string) (*goja.Object, error) {
+	d := inputDecoder{rt: rt, s: s, inherited: inherited}
 	d.space()
 	if d.i >= len(s) || s[d.i] != '{' {
 		return nil, errInput
@@ -34,9 +36,10 @@ func decodeInput(rt *goja.Runtime, s string) (*goja.Object, error) {
 }
 
 type inputDecoder struct {
-	rt *goja.Runtime
-	s  string
-	i  int
+	rt        *goja.Runtime
+	s         string
+	i         int
+	inherited map[string]bool // Object.prototype's member names
 }
 
 // maxDepth bounds nesting (custom data is stored bounded; this keeps the
@@ -86,7 +89,12 @@ func (d *inputDecoder) value(depth int) (goja.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := o.DefineDataProperty(k, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
+			if d.inherited[k] {
+				err = o.DefineDataProperty(k, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+			} else {
+				err = o.Set(k, v)
+			}
+			if err != nil {
 				return nil, err
 			}
 			d.space()

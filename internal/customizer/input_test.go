@@ -10,7 +10,11 @@ import (
 
 // TestDecodeInput holds decodeInput to what JSON.parse makes.
 func TestDecodeInput(t *testing.T) {
-	rt := goja.New()
+	v, err := newRunner() // locked down: Object.prototype is frozen
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := v.rt
 	stringify, _ := goja.AssertFunction(rt.Get("JSON").(*goja.Object).Get("stringify"))
 	parse, _ := goja.AssertFunction(rt.Get("JSON").(*goja.Object).Get("parse"))
 	for _, in := range []string{
@@ -20,10 +24,11 @@ func TestDecodeInput(t *testing.T) {
 		`{"n":[0,-0,1,-1,1.5,1e3,-2.5E-3,9007199254740993,123456789012345678901234567890]}`,
 		`{"s":"plain","e":"tab\tquote\"slash\\\/ é \u00e9 \ud83d\ude00 \n","k\"ey":1}`,
 		`{"__proto__":{"x":1},"b":[true,false,null]}`,
+		`{"toString":"t","constructor":1,"hasOwnProperty":[],"valueOf":{}}`,
 		`{"2":"two","1":"one","a":"a"}`,
 		`{"deep":[[[[{"a":[1,[2,[3]]]}]]]]}`,
 	} {
-		got, err := decodeInput(rt, in)
+		got, err := decodeInput(rt, v.inherited, in)
 		if err != nil {
 			t.Fatalf("%s: %v", in, err)
 		}
@@ -41,7 +46,7 @@ func TestDecodeInput(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{``, `[]`, `"s"`, `{`, `{"a"}`, `{"a":1,}`, `{"a":tru}`, `{} x`, `{"a":"\x"}`} {
-		if _, err := decodeInput(rt, bad); err == nil {
+		if _, err := decodeInput(rt, v.inherited, bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

@@ -103,7 +103,8 @@ type runner struct {
 	describe  goja.Callable
 	api       goja.Value
 	errorCtor goja.Constructor
-	denials   []denial // what api.denyAccess threw during this call
+	inherited map[string]bool // Object.prototype's member names (decodeInput)
+	denials   []denial        // what api.denyAccess threw during this call
 
 	id      uint64        // the script loaded
 	factory goja.Callable // runs the script's top level and returns its entry
@@ -160,6 +161,10 @@ func newRunner() (*runner, error) {
 		return nil, err
 	}
 	v.api = api
+	v.inherited = map[string]bool{"__proto__": true}
+	for _, k := range rt.Get("Object").(*goja.Object).Get("prototype").(*goja.Object).GetOwnPropertyNames() {
+		v.inherited[k] = true
+	}
 	if _, err := rt.RunString(lockdown); err != nil {
 		return nil, fmt.Errorf("customizer: lockdown: %w", err)
 	}
@@ -212,7 +217,7 @@ func (v *runner) run(input string, timeout time.Duration) ([]byte, error) {
 	if !ok {
 		return nil, &Error{Kind: KindType, Message: "The script does not have a function named `" + EntryPoint + "`"}
 	}
-	obj, err := decodeInput(v.rt, input)
+	obj, err := decodeInput(v.rt, v.inherited, input)
 	if err != nil {
 		return nil, &Error{Kind: KindType, Message: err.Error()}
 	}
