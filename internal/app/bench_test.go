@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,6 +45,9 @@ func BenchmarkBareHandler(b *testing.B) { benchToken(b, bareHandler(b)) }
 func benchToken(b *testing.B, h http.Handler) {
 	auth := basic(shopApp, shopSecret)
 	b.ReportAllocs()
+	if p, err := strconv.Atoi(os.Getenv("BENCH_PARALLELISM")); err == nil {
+		b.SetParallelism(p)
+	}
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			req := httptest.NewRequest("POST", "/oidc/token", strings.NewReader(benchBody))

@@ -115,9 +115,9 @@ func rekey(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stderr, "gatehouse rekey: %v; nothing was changed\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "re-sealed %d application secrets and %d signing keys under the new key.\n"+
+	fmt.Fprintf(stdout, "re-sealed %d application secrets, %d signing keys and %d customizer environments under the new key.\n"+
 		"Start the servers with GATEHOUSE_MASTER_KEY_FILE=%s; the old key no longer opens this database.\n",
-		n[store.SealedAppSecret], n[store.SealedSigningKey], *newFile)
+		n[store.SealedAppSecret], n[store.SealedSigningKey], n[store.SealedConfigField], *newFile)
 	return 0
 }
 
@@ -125,6 +125,8 @@ func rekey(ctx context.Context, args []string, getenv func(string) string, stdou
 var purposes = map[string]string{
 	store.SealedAppSecret:  secret.PurposeAppSecret,
 	store.SealedSigningKey: secret.PurposeSigningKey,
+	// The JWT customizer's environment variables.
+	store.SealedConfigField: secret.PurposeCustomizerEnv,
 }
 
 // reseal moves every sealed value of st from oldKey to newKey in one

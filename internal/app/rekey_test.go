@@ -66,6 +66,12 @@ func TestRekey(t *testing.T) {
 			if code != 200 || !strings.Contains(secretsBefore, shopSecret) {
 				t.Fatalf("secrets: %d %s", code, secretsBefore)
 			}
+			const customizerPath = "/api/configs/jwt-customizer/client-credentials"
+			if code, body := f.api(tok, "PUT", customizerPath,
+				`{"script":"const getCustomJwtClaims = async ({ environmentVariables: e }) => ({ k: e.API_KEY })","environmentVariables":{"API_KEY":"rekeyed-env-value"}}`); code/100 != 2 {
+				t.Fatalf("put customizer: %d %s", code, body)
+			}
+			_, customizerBefore := f.api(tok, "GET", customizerPath, "")
 
 			oldPath, newPath := cfg.MasterKeyPath(), filepath.Join(t.TempDir(), "new.key")
 			rekey := func() (int, string) {
@@ -96,7 +102,7 @@ func TestRekey(t *testing.T) {
 			}
 			st.Close()
 
-			if code, out := rekey(); code != 0 {
+			if code, out := rekey(); code != 0 || !strings.Contains(out, "and 1 customizer environments") {
 				t.Fatalf("rekey: exit %d\n%s", code, out)
 			}
 			if code, out := rekey(); code != 2 || !strings.Contains(out, "not the database's current master key") {
@@ -116,6 +122,9 @@ func TestRekey(t *testing.T) {
 			g, _ := startStoppable(t, newCfg)
 			if code, body := g.api(tok, "GET", "/api/applications/"+shopApp+"/secrets", ""); code != 200 || body != secretsBefore {
 				t.Fatalf("secrets under the new key: %d %s\nwant %s", code, body, secretsBefore)
+			}
+			if code, body := g.api(tok, "GET", customizerPath, ""); code != 200 || body != customizerBefore || !strings.Contains(body, "rekeyed-env-value") {
+				t.Fatalf("customizer under the new key: %d %s\nwant %s", code, body, customizerBefore)
 			}
 			g.mgmtToken()
 			resp := g.post("grant_type=client_credentials&resource="+shopAPI+"&scope=read:products", "Authorization", basic(shopApp, shopSecret))

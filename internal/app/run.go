@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/bench"
 	"github.com/gatehouse/gatehouse/internal/cli"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/customizer"
 	"github.com/gatehouse/gatehouse/internal/version"
 )
 
@@ -193,5 +194,8 @@ func serveHTTP(hs *http.Server, ln net.Listener) error {
 // Main is the body of cmd/gatehouse: the process's arguments and
 // environment, a context cancelled on SIGINT/SIGTERM, and the exit code.
 func Main(ctx context.Context) int {
+	// The binary is also the JWT customizer's worker (started by the
+	// server itself); a worker never returns from here.
+	customizer.MainIfWorker()
 	return Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 }

@@ -52,6 +52,7 @@ type Server struct {
 	lock       *dirLock // SQLite: the data dir's lock, held until Close
 	instance   func()   // releases the store's running-server mark (see store.HoldInstance)
 	svc        *management.Service
+	scripts    *customizer.Engine // the JWT customizer's workers, stopped by Close
 	cache      *grant.Cache
 	revoked    *revoke.List // the revocation denylist
 	audit      *audit.Writer
@@ -143,10 +144,11 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err := s.revoked.Load(ctx); err != nil {
 		return err
 	}
+	s.scripts = customizer.New(customizer.Options{Timeout: cfg.CustomizerTimeout, Memory: cfg.CustomizerMemory, Logger: s.log})
 	s.svc = management.New(management.Config{
 		Store: st, Box: box, Indicator: cfg.ManagementAPIIndicator, SigningAlg: cfg.SigningAlg,
 		OnChange: s.changed, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
-		Customizer: customizer.New(customizer.Options{Timeout: cfg.CustomizerTimeout, Logger: s.log}),
+		Customizer: s.scripts,
 	})
 	if err := s.svc.Seed(ctx); err != nil {
 		return err
@@ -219,7 +221,8 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	mux.Handle("/api/", s.metrics.API(management.Handler(management.HandlerConfig{
 		Service: s.svc, Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Indicator: cfg.ManagementAPIIndicator,
 		Keys: s.svc.Keys, FlushAudit: s.audit.Flush, Now: opts.Now, Logger: s.log,
-		Revoked: s.revoked.Revoked, Audit: s.audit, ClientAddr: netx.ClientIP, Rand: opts.Rand,
+		Revoked: s.revoked.Revoked, Holds: s.holdsManagement(cfg.ManagementAPIIndicator),
+		Audit: s.audit, ClientAddr: netx.ClientIP, Rand: opts.Rand,
 	})))
 	ch, err := console.Handler(ctx, console.Config{
 		Service: s.svc, Store: st, Endpoint: cfg.Endpoint, Issuer: cfg.Issuer(), Indicator: cfg.ManagementAPIIndicator,
@@ -383,6 +386,9 @@ func (s *Server) Close(ctx context.Context) error {
 		s.stop()
 		s.background.Wait()
 	}
+	if s.scripts != nil {
+		s.scripts.Close()
+	}
 	var errs []error
 	if s.audit != nil {
 		errs = append(errs, s.audit.Close(ctx))
@@ -393,4 +399,23 @@ func (s *Server) Close(ctx context.Context) error {
 	errs = append(errs, s.store.Close())
 	s.lock.release()
 	return errors.Join(errs...)
+}
+
+// holdsManagement answers, from the grant cache, whether an application
+// still exists and holds `all` on the Management API: a Management API
+// token is honoured only while it does. A cache miss loads the client as
+// the token endpoint would; an unreachable database is a 503.
+func (s *Server) holdsManagement(indicator string) func(ctx context.Context, id string) (bool, error) {
+	return func(ctx context.Context, id string) (bool, error) {
+		cl, err := s.cache.Client(ctx, rbac.DefaultTenant, id)
+		switch {
+		case errors.Is(err, grant.ErrUnknownClient):
+			return false, nil
+		case errors.Is(err, grant.ErrUnavailable):
+			return false, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		case err != nil:
+			return false, err
+		}
+		return cl.Scopes(indicator).Has("all"), nil
+	}
 }

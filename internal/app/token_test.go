@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/gatehouse/gatehouse/internal/change"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
@@ -324,3 +326,22 @@ func checkTokenResponse(t *testing.T, f *fixture, resp *http.Response, m map[str
 }
 
 func sqliteDSN(t *testing.T) string { return t.TempDir() + "/gatehouse.db" }
+
+// TestSecretExpiryMilliseconds: a secret that expired 100 ms ago is
+// refused, though the second has not turned (expiry was compared in whole
+// seconds, so it worked for up to a second more).
+func TestSecretExpiryMilliseconds(t *testing.T) {
+	now := time.UnixMilli(1_700_000_000_500)
+	dir := t.TempDir()
+	_, f := startOn(t, testConfig(t, dir+"/gatehouse.db", dir), Options{Now: func() time.Time { return now }})
+	f.seedShop()
+	just := now.UnixMilli() - 100
+	const justSecret = "justExpiredSecret0123456789abcde"
+	f.addSecret(shopApp, "just expired", justSecret, &just)
+	f.srv.cache.Apply(change.Set{All: true})
+	resp := f.post(shopGrant, "Authorization", basic(shopApp, justSecret))
+	m, raw := readJSON(t, resp)
+	if resp.StatusCode != 400 || m["error_description"] != "client secret has expired" {
+		t.Fatalf("secret expired 100 ms ago: %d %s", resp.StatusCode, raw)
+	}
+}

@@ -33,6 +33,11 @@ const (
 	// MaxCustomizerTimeout bounds GATEHOUSE_CUSTOMIZER_TIMEOUT: a token
 	// request waits for the script, and clients give up long before.
 	MaxCustomizerTimeout = time.Minute
+	// DefaultCustomizerMemory is the memory a JWT customizer worker may
+	// take beyond its own start-up size; MinCustomizerMemory is the least
+	// GATEHOUSE_CUSTOMIZER_MEMORY accepts (a script needs room to run).
+	DefaultCustomizerMemory = 128 << 20
+	MinCustomizerMemory     = 16 << 20
 	// DefaultGrantCacheSize is how many apps the grant cache holds: the
 	// fleet size the token endpoint is meant to serve from memory.
 	DefaultGrantCacheSize = 100_000
@@ -102,6 +107,10 @@ type Config struct {
 	// CustomizerTimeout is the wall clock of one JWT customizer script
 	// run; the script is interrupted when it runs out.
 	CustomizerTimeout time.Duration
+	// CustomizerMemory is how many bytes of memory a JWT customizer worker
+	// process may take beyond its start-up size; past it the worker is
+	// killed and the run fails.
+	CustomizerMemory int64
 	// GrantCacheSize is the most apps the grant cache holds; beyond it the
 	// least recently used are evicted. At least 1.
 	GrantCacheSize int
@@ -265,6 +274,7 @@ func Load(getenv func(string) string, args []string) (Config, error) {
 	c.ShutdownTimeout = l.duration("GATEHOUSE_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout)
 	c.AuditFlushInterval = l.duration("GATEHOUSE_AUDIT_FLUSH_INTERVAL", DefaultAuditFlushInterval)
 	c.CustomizerTimeout = l.duration("GATEHOUSE_CUSTOMIZER_TIMEOUT", DefaultCustomizerTimeout)
+	c.CustomizerMemory = l.size("GATEHOUSE_CUSTOMIZER_MEMORY", DefaultCustomizerMemory, MinCustomizerMemory)
 	c.AuditRetention = l.duration("GATEHOUSE_AUDIT_RETENTION", 0)
 	c.GrantCacheSize = l.count("GATEHOUSE_GRANT_CACHE_SIZE", DefaultGrantCacheSize, 1)
 	c.StaleGrantsMax = l.durationOrZero("GATEHOUSE_STALE_GRANTS_MAX", DefaultStaleGrantsMax)
@@ -381,6 +391,35 @@ func (l *loader) count(env string, def, min int) int {
 		return def
 	}
 	return n
+}
+
+// size reads a byte count: a whole number with an optional unit, KB, MB
+// or GB (powers of 1024), of at least min.
+func (l *loader) size(env string, def, min int64) int64 {
+	s := strings.TrimSpace(l.getenv(env))
+	if s == "" {
+		return def
+	}
+	num, mult := strings.ToUpper(s), int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n > (1<<50)/mult {
+		l.problemf("%s: %q is not a size (like 128MB or 1GB)", env, s)
+		return def
+	}
+	if n*mult < min {
+		l.problemf("%s: must be at least %dMB, got %s", env, min>>20, s)
+		return def
+	}
+	return n * mult
 }
 
 // rate reads a limit.Rate: N/DURATION, or 0 or off.

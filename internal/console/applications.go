@@ -445,6 +445,10 @@ func jsonObject(f *form, field string) json.RawMessage {
 		f.fail(field, "Custom data must be a JSON object, like {\"tier\": \"gold\"}.")
 		return nil
 	}
+	if rbac.JSONDepth([]byte(v)) > rbac.MaxJSONDepth {
+		f.fail(field, fmt.Sprintf("Custom data may nest at most %d levels deep.", rbac.MaxJSONDepth))
+		return nil
+	}
 	var b bytes.Buffer
 	json.Compact(&b, []byte(v))
 	return b.Bytes()

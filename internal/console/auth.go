@@ -238,21 +238,22 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusUnprocessableEntity)
 		return
 	}
-	userKey, addrKey := "u:"+strings.ToLower(name), "a:"+netx.ClientIP(r)
-	wait := max(c.limiter.blocked(userKey, limitPerUser), c.limiter.blocked(addrKey, limitPerClient))
-	if wait > 0 {
-		mins := int((wait + time.Minute - 1) / time.Minute)
+	user, addr := strings.ToLower(name), netx.ClientIP(r)
+	rules := []rule{{"p:" + addr + "\x00" + user, limitPerPair}, {"a:" + addr, limitPerClient}, {"u:" + user, limitPerUser}}
+	if wait := c.limiter.reserve(rules...); wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait/time.Second)+1))
 		c.cfg.SignIns.SignIn("rate_limited")
-		f.fail("", fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s).", mins))
+		f.fail("", "Too many failed sign-ins. Try again in "+minutes(wait)+".")
 		again(http.StatusTooManyRequests)
 		return
 	}
+	// From here the attempt counts as a failure unless it succeeds.
 	a, err := c.st.GetConsoleAdminByUsername(r.Context(), name)
 	hash := c.dummy // the same work whether or not the name exists
 	if err == nil {
 		hash = a.PasswordHash
 	} else if !errors.Is(err, store.ErrNotFound) {
+		c.limiter.refund("", rules...) // not the client's failure
 		c.fail(w, r, nil, err)
 		return
 	}
@@ -267,20 +268,27 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.log.ErrorContext(r.Context(), "console: stored password hash", "username", name, "err", verr)
 	}
 	if err != nil || !ok {
-		c.limiter.fail(userKey)
-		c.limiter.fail(addrKey)
 		c.cfg.SignIns.SignIn("wrong_credentials")
 		f.fail("", "The username or password is wrong.")
 		again(http.StatusUnauthorized)
 		return
 	}
-	c.limiter.reset(userKey)
+	c.limiter.refund(rules[0].key, rules...)
 	if err := c.startSession(w, r, a.ID); err != nil {
 		c.fail(w, r, nil, err)
 		return
 	}
 	c.cfg.SignIns.SignIn("success")
 	http.Redirect(w, r, c.safeNext(f.get("next")), http.StatusSeeOther)
+}
+
+// minutes says d in whole minutes, rounded up: "15 minutes", "1 minute".
+func minutes(d time.Duration) string {
+	m := int((d + time.Minute - 1) / time.Minute)
+	if m == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", m)
 }
 
 // truncate cuts s to at most n runes (a longer password cannot match).

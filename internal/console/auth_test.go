@@ -1,10 +1,13 @@
 package console_test
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/storetest"
@@ -225,4 +228,85 @@ func TestConfiguredPasswordChange(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("new password: %d", r.status)
 	}
+}
+
+// TestSignInConcurrentLimit: 60 concurrent wrong sign-ins for one username
+// are 5 password checks and 55 refusals: the limit is reserved before the
+// password is checked.
+func TestSignInConcurrentLimit(t *testing.T) {
+	e := start(t, storetest.SQLite(t), nil)
+	token := csrfOf(t, e.get("/console/sign-in").body)
+	var mu sync.Mutex
+	counts := map[int]int{}
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.postRaw("/console/sign-in", url.Values{"csrf": {token}, "username": {adminName}, "password": {fmt.Sprint("wrong ", i)}})
+			mu.Lock()
+			counts[r.status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if counts[http.StatusUnauthorized] != 5 || counts[http.StatusTooManyRequests] != 55 {
+		t.Fatalf("answers: %v, want 5 × 401 and 55 × 429", counts)
+	}
+}
+
+// TestSignInNoLockout: a flood of wrong passwords from one address does
+// not lock the administrator out from another, and the refusal says how
+// long in minutes.
+func TestSignInNoLockout(t *testing.T) {
+	e := start(t, storetest.SQLite(t), nil)
+	token := csrfOf(t, e.get("/console/sign-in").body)
+	for i := range 30 {
+		e.postRaw("/console/sign-in", url.Values{"csrf": {token}, "username": {adminName}, "password": {fmt.Sprint("wrong ", i)}})
+	}
+	r := e.postRaw("/console/sign-in", url.Values{"csrf": {token}, "username": {adminName}, "password": {adminPassword}})
+	must(t, "flooding address", r, http.StatusTooManyRequests, "Try again in 15 minutes.")
+
+	// The administrator's own machine: another loopback address.
+	other := &http.Client{Jar: e.client.Jar, CheckRedirect: e.client.CheckRedirect, Transport: &http.Transport{
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
+	req, _ := http.NewRequest("POST", e.url+"/console/sign-in", strings.NewReader(url.Values{
+		"csrf": {token}, "username": {adminName}, "password": {adminPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := other.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("administrator from another address: %d", res.StatusCode)
+	}
+}
+
+// TestUnstorableInput: a value PostgreSQL cannot store is refused with 400
+// and a message naming the field, on both engines, in every form and in
+// the address.
+func TestUnstorableInput(t *testing.T) {
+	engines(t, nil, func(t *testing.T, e *env) {
+		token := csrfOf(t, e.get("/console/sign-in").body)
+		r := e.postRaw("/console/sign-in", url.Values{"csrf": {token}, "username": {"ad\x00min"}, "password": {"whatever"}})
+		must(t, "sign-in", r, http.StatusBadRequest, "The field “username” contains characters that cannot be stored")
+		e.signIn()
+		for _, c := range []struct {
+			path string
+			form url.Values
+		}{
+			{"/console/resources/new", url.Values{"name": {"a\x00b"}, "indicator": {"https://x.example"}}},
+			{"/console/applications/new", url.Values{"name": {"\xed\xa0\x80"}, "type": {"MachineToMachine"}}},
+			{"/console/applications/x/custom-data", url.Values{"customData": {`{"k":"\u0000"}`}}},
+			{"/console/applications/x/custom-data", url.Values{"customData": {`{"k":"\ud800"}`}}},
+		} {
+			r := e.post(c.path, c.form)
+			must(t, c.path, r, http.StatusBadRequest, "contains characters that cannot be stored")
+		}
+		r = e.get("/console/applications?q=%00")
+		must(t, "query", r, http.StatusBadRequest, "contains characters that cannot be stored")
+		r = e.get("/console/applications/sec%00boot")
+		must(t, "path", r, http.StatusBadRequest, "contains characters that cannot be stored")
+	})
 }

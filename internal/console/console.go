@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/management"
 	"github.com/gatehouse/gatehouse/internal/netx"
+	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -144,6 +145,10 @@ func (c *console) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if !rbac.Storable(r.URL.Path) || unstorableField(r.URL.Query()) != "" {
+		c.renderError(w, r, nil, http.StatusBadRequest, "That did not work", "The address "+unstorableText)
+		return
+	}
 	if !strings.HasPrefix(r.URL.Path, "/console/static/") {
 		h.Set("Cache-Control", "no-store")
 	}
@@ -215,7 +220,32 @@ func (c *console) checkPost(w http.ResponseWriter, r *http.Request, want string)
 			"The form's security token is missing or out of date. Reload the page and try again.")
 		return false
 	}
+	if field := unstorableField(r.PostForm); field != "" {
+		c.renderError(w, r, nil, http.StatusBadRequest, "That did not work",
+			"The field “"+field+"” "+unstorableText)
+		return false
+	}
 	return true
+}
+
+// unstorableText ends the message about a value PostgreSQL cannot store.
+const unstorableText = "contains characters that cannot be stored (NUL, invalid UTF-8 or a lone surrogate). Remove them and try again."
+
+// unstorableField names the first posted field whose value cannot be
+// stored by both engines ("" when all can); custom data fields are JSON
+// and are checked for \u0000 and lone surrogate escapes too.
+func unstorableField(v url.Values) string {
+	for k, vs := range v {
+		if !rbac.Storable(k) {
+			return "?"
+		}
+		for _, s := range vs {
+			if !rbac.Storable(s) || k == "customData" && !rbac.StorableJSON([]byte(s)) {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 // fail renders err: a management error as its page (not found, or the
@@ -231,6 +261,10 @@ func (c *console) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 		w.Header().Set("Retry-After", "5")
 		c.renderError(w, r, s, http.StatusServiceUnavailable, "The database cannot be reached",
 			"Gatehouse cannot reach its database at the moment. Try again in a few seconds.")
+		return
+	}
+	if errors.Is(err, store.ErrInvalidInput) {
+		c.renderError(w, r, s, http.StatusBadRequest, "That did not work", "A value "+unstorableText)
 		return
 	}
 	var me *management.Error

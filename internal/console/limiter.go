@@ -5,19 +5,23 @@ import (
 	"time"
 )
 
-// Sign-in limits: failures counted per username and per client address in
-// a fixed window. A username is locked sooner than an address, so that one
-// guessed account is protected while a shared address (an office NAT) keeps
-// some room.
+// Sign-in limits, per 15-minute window. An attempt is counted before its
+// password is checked (a reservation, given back when it succeeds), so
+// concurrent attempts cannot pass the limit. A guesser at one address is
+// stopped per (username, address) and per address; the administrator,
+// signing in from elsewhere, is not locked out by it. The per-username
+// limit is a slower backstop against guessing from many addresses.
 const (
 	limitWindow    = 15 * time.Minute
-	limitPerUser   = 5
-	limitPerClient = 20
+	limitPerPair   = 5     // failures of one username from one address
+	limitPerClient = 20    // failures from one address, any username
+	limitPerUser   = 100   // failures of one username, any address
 	limitMaxKeys   = 10000 // beyond this, expired windows are swept
 )
 
-// limiter counts failed sign-ins. It is in memory: each instance limits on
-// its own, which bounds guessing to the limit times the instances.
+// limiter counts sign-in attempts that did not succeed. It is in memory:
+// each instance limits on its own, which bounds guessing to the limit
+// times the instances.
 type limiter struct {
 	mu   sync.Mutex
 	now  func() time.Time
@@ -29,56 +33,75 @@ type window struct {
 	failures int
 }
 
+// rule is one counter and its limit.
+type rule struct {
+	key string
+	max int
+}
+
 func newLimiter(now func() time.Time) *limiter {
 	return &limiter{now: now, seen: map[string]*window{}}
 }
 
-// blocked returns how long key must wait before trying again (0: it may
-// try now), given max failures per window.
-func (l *limiter) blocked(key string, max int) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w := l.seen[key]
-	if w == nil {
-		return 0
-	}
-	left := limitWindow - l.now().Sub(w.start)
-	if left <= 0 {
-		delete(l.seen, key)
-		return 0
-	}
-	if w.failures >= max {
-		return left
-	}
-	return 0
-}
-
-// fail records a failure of key.
-func (l *limiter) fail(key string) {
+// reserve counts one attempt against every rule, or none when any of them
+// is at its limit; then it returns how long to wait before trying again.
+// A reservation that ends in success is given back with refund.
+func (l *limiter) reserve(rules ...rule) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if len(l.seen) >= limitMaxKeys {
+	var wait time.Duration
+	for _, r := range rules {
+		w := l.live(r.key, now)
+		if w != nil && w.failures >= r.max {
+			wait = max(wait, limitWindow-now.Sub(w.start))
+		}
+	}
+	if wait > 0 {
+		return wait
+	}
+	if len(l.seen)+len(rules) > limitMaxKeys {
 		for k, w := range l.seen {
 			if now.Sub(w.start) >= limitWindow {
 				delete(l.seen, k)
 			}
 		}
 	}
-	w := l.seen[key]
-	if w == nil || now.Sub(w.start) >= limitWindow {
-		if w == nil && len(l.seen) >= limitMaxKeys {
-			return // full of live windows: the other key still limits
+	for _, r := range rules {
+		w := l.live(r.key, now)
+		if w == nil {
+			if len(l.seen) >= limitMaxKeys {
+				continue // full of live windows: the other rules still limit
+			}
+			w = &window{start: now}
+			l.seen[r.key] = w
 		}
-		w = &window{start: now}
-		l.seen[key] = w
+		w.failures++
 	}
-	w.failures++
+	return 0
 }
 
-// reset forgets key's failures (after a successful sign-in).
-func (l *limiter) reset(key string) {
+// live returns key's window when it has not expired.
+func (l *limiter) live(key string, now time.Time) *window {
+	w := l.seen[key]
+	if w != nil && now.Sub(w.start) >= limitWindow {
+		delete(l.seen, key)
+		return nil
+	}
+	return w
+}
+
+// refund gives back a reservation that did not fail; after a success the
+// pair's earlier failures are forgotten too (pair is "" otherwise).
+func (l *limiter) refund(pair string, rules ...rule) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.seen, key)
+	for _, r := range rules {
+		if w := l.seen[r.key]; w != nil && w.failures > 0 {
+			w.failures--
+		}
+	}
+	if pair != "" {
+		delete(l.seen, pair)
+	}
 }

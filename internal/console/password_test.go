@@ -42,32 +42,40 @@ func TestPasswordHash(t *testing.T) {
 func TestLimiter(t *testing.T) {
 	now := time.Unix(1000, 0)
 	l := newLimiter(func() time.Time { return now })
-	for range 4 {
-		l.fail("u")
+	u := rule{"u", 5}
+	for range 5 {
+		if d := l.reserve(u); d != 0 {
+			t.Fatalf("refused before 5: %v", d)
+		}
 	}
-	if d := l.blocked("u", 5); d != 0 {
-		t.Fatalf("blocked after 4: %v", d)
-	}
-	l.fail("u")
-	if d := l.blocked("u", 5); d != limitWindow {
-		t.Fatalf("blocked after 5: %v", d)
+	if d := l.reserve(u); d != limitWindow {
+		t.Fatalf("refused after 5: %v", d)
 	}
 	now = now.Add(limitWindow - time.Minute)
-	if d := l.blocked("u", 5); d != time.Minute {
+	if d := l.reserve(u); d != time.Minute {
 		t.Fatalf("later: %v", d)
 	}
 	now = now.Add(time.Minute)
-	if d := l.blocked("u", 5); d != 0 {
+	if d := l.reserve(u); d != 0 {
 		t.Fatalf("after the window: %v", d)
 	}
-	l.fail("v")
-	l.reset("v")
-	if len(l.seen) != 0 {
-		t.Fatalf("entries left: %v", l.seen)
+	// A refused reservation counts against no rule; a refunded one is
+	// given back, and the pair forgotten.
+	a, b := rule{"a", 1}, rule{"b", 3}
+	l.reserve(a, b)
+	if d := l.reserve(a, b); d == 0 || l.seen["b"].failures != 1 {
+		t.Fatalf("refusal counted: %v %d", d, l.seen["b"].failures)
+	}
+	l.refund("a", a, b)
+	if _, ok := l.seen["a"]; ok || l.seen["b"].failures != 0 {
+		t.Fatalf("after refund: %v", l.seen)
+	}
+	if d := l.reserve(a, b); d != 0 {
+		t.Fatalf("after refund: %v", d)
 	}
 	// The map stays bounded: expired windows are swept when it is full.
 	for i := range limitMaxKeys + 10 {
-		l.fail(string(rune(i)))
+		l.reserve(rule{string(rune(i)), 5})
 	}
 	if len(l.seen) > limitMaxKeys {
 		t.Fatalf("%d entries", len(l.seen))

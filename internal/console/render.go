@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/rbac"
 )
 
 // flashCookie carries a success notice across the redirect after a POST.
@@ -169,13 +171,7 @@ func (c *console) funcs() template.FuncMap {
 			}
 			return *v
 		},
-		"pretty": func(raw json.RawMessage) string {
-			var b bytes.Buffer
-			if json.Indent(&b, raw, "", "  ") != nil {
-				return string(raw)
-			}
-			return b.String()
-		},
+		"pretty": prettyJSON,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -247,7 +243,13 @@ func newPaging(r *http.Request, n int, total int64) paging {
 }
 
 // prettyJSON indents raw JSON for an editor (raw as it is if invalid).
+// Data nested deeper than the API accepts (stored before the bound) or
+// larger than 256 kB is shown as it is: indentation grows with the depth
+// on every line, and a 9,000-deep value made a page of 162 MB.
 func prettyJSON(raw json.RawMessage) string {
+	if len(raw) > 256<<10 || rbac.JSONDepth(raw) > rbac.MaxJSONDepth {
+		return string(raw)
+	}
 	var b bytes.Buffer
 	if json.Indent(&b, raw, "", "  ") != nil {
 		return string(raw)

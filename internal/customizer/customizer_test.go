@@ -20,6 +20,7 @@ func run(t *testing.T, e *Engine, src string) (string, error) {
 
 func TestRunResults(t *testing.T) {
 	e := New(Options{})
+	t.Cleanup(e.Close)
 	cases := []struct{ name, src, want string }{
 		{"Logto sample", `const getCustomJwtClaims = async ({ token, context, environmentVariables }) => {
   return { ...environmentVariables };
@@ -50,6 +51,7 @@ async function getCustomJwtClaims() { const a = await helper(21); return await P
 
 func TestRunFailures(t *testing.T) {
 	e := New(Options{})
+	t.Cleanup(e.Close)
 	cases := []struct {
 		name, src string
 		kind      Kind
@@ -87,6 +89,7 @@ func TestRunFailures(t *testing.T) {
 
 func TestDenyAccess(t *testing.T) {
 	e := New(Options{})
+	t.Cleanup(e.Close)
 	cases := []struct{ name, src, msg string }{
 		{"with message", `function getCustomJwtClaims({ api }) { api.denyAccess("no tokens for you"); }`, "no tokens for you"},
 		{"default message", `async function getCustomJwtClaims({ api }) { await null; return api.denyAccess(); }`, "Access denied"},
@@ -116,6 +119,7 @@ func TestDenyAccess(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	e := New(Options{Timeout: 50 * time.Millisecond})
+	t.Cleanup(e.Close)
 	for name, src := range map[string]string{
 		"loop":          `function getCustomJwtClaims() { for (;;) {} }`,
 		"async loop":    `async function getCustomJwtClaims() { await null; while (true) {} }`,
@@ -140,7 +144,8 @@ func TestTimeout(t *testing.T) {
 // -race checks the pool), and checks that a runtime that threw serves the
 // next run.
 func TestReuse(t *testing.T) {
-	e := New(Options{Pool: 2})
+	e := New(Options{Workers: 2})
+	t.Cleanup(e.Close)
 	s := e.Compile(`let n = 0;
 function getCustomJwtClaims({ token, environmentVariables }) {
   n++;
@@ -171,19 +176,4 @@ function getCustomJwtClaims({ token, environmentVariables }) {
 		}()
 	}
 	wg.Wait()
-}
-
-// BenchmarkRun is one run of Logto's sample script on a warm runtime.
-func BenchmarkRun(b *testing.B) {
-	s := New(Options{}).Compile(`const getCustomJwtClaims = async ({ token, context, environmentVariables }) => {
-  return { ...environmentVariables };
-};`)
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := s.Run(input); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 }

@@ -4,14 +4,26 @@
 // environmentVariables, api }), sync or async, and returns a plain object;
 // api.denyAccess(message) refuses the token.
 //
-// Scripts run in-process in an embedded ECMAScript engine (goja), compiled
-// once per configuration and run on a small pool of prepared runtimes, each
-// run bounded by a wall clock after which the runtime is interrupted and
-// thrown away. A runtime offers the language's built-ins and a console that
-// discards what it is given, nothing else: no require, no modules, no file
-// system, no process, no network (fetch), no timers. Top-level state of a
-// script may persist between runs on one runtime, as it does in Logto's
-// pooled workers; scripts must not rely on it either way.
+// Scripts are untrusted code (docs/security.md has the threat model), so
+// they run in worker processes, never in the server: the server's own
+// binary started again with WorkerEnv set (MainIfWorker dispatches it; a
+// test binary whose tests run scripts calls it from TestMain). An Engine
+// keeps up to GOMAXPROCS workers, each serving one call at a time over
+// length-prefixed frames on its stdin and stdout (wire.go, pool.go). A
+// worker caps its own address space (RLIMIT_AS) and stack, and interrupts
+// the interpreter (goja) at the wall clock; when it does not answer shortly
+// after (a script inside a regular expression or another built-in), or
+// when it dies of its memory limit, the server kills it, reaps it and
+// starts another, and the call fails with KindTimeout or KindMemory.
+//
+// In a worker (runner.go) one runtime is locked down at start: the global
+// object, every built-in, its prototypes and the unnamed intrinsics are
+// frozen. A script is compiled as the body of a function that is called
+// afresh for every run, so nothing a call declares or makes survives it:
+// every call starts from a clean global state. The runtime offers the
+// language's built-ins, a console that discards what it is given and the
+// api object, nothing else: no require, no modules, no file system, no
+// process, no network (fetch), no timers.
 //
 // The package knows nothing about HTTP, OAuth or storage: package oidc
 // decides what a denial or an error means for a token, and package

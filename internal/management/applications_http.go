@@ -147,7 +147,7 @@ func (a *api) createApplication(w http.ResponseWriter, r *http.Request) error {
 			appTypeIssue(g, []any{"type"}, typ)
 		}
 	}
-	in.Description, _ = g.NullableString("description", 0)
+	in.Description, _ = g.NullableString("description", rbac.MaxDescription)
 	in.OIDCClientMetadata = oidcMetadata(g)
 	in.CustomClientMetadata, _ = g.Object("customClientMetadata", false)
 	in.CustomData, _ = g.Object("customData", false)
@@ -179,7 +179,7 @@ func (a *api) patchApplication(w http.ResponseWriter, r *http.Request) error {
 	if v, ok := g.String("name", StrRule{Min: 1, Max: 256}); ok {
 		p.Name = &v
 	}
-	p.Description, p.DescriptionSet = g.NullableString("description", 0)
+	p.Description, p.DescriptionSet = g.NullableString("description", rbac.MaxDescription)
 	p.OIDCClientMetadata = oidcMetadata(g)
 	p.CustomClientMetadata, _ = g.Object("customClientMetadata", false)
 	p.CustomData, _ = g.Object("customData", false)

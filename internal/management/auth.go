@@ -78,7 +78,22 @@ func (a *api) authenticate(r *http.Request) error {
 		return unauthorized("ERR_JWT_CLAIM_VALIDATION_FAILED", "JWTClaimValidationFailed", map[string]any{"claim": "scope", "reason": "invalid"})
 	}
 	if !slices.Contains(strings.Split(scope, " "), "all") {
-		return &Error{Status: http.StatusForbidden, Code: "auth.forbidden", Message: "Forbidden. Please check your user roles and permissions."}
+		return forbidden()
+	}
+	// The token was good when it was issued; it stays good only while its
+	// application exists and still holds the role that granted `all`.
+	if a.holds != nil {
+		ok, err := a.holds(r.Context(), claims.Subject)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return forbidden()
+		}
 	}
 	return nil
+}
+
+func forbidden() *Error {
+	return &Error{Status: http.StatusForbidden, Code: "auth.forbidden", Message: "Forbidden. Please check your user roles and permissions."}
 }

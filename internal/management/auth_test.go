@@ -57,7 +57,10 @@ func TestAuthentication(t *testing.T) {
 		{"other scope", "Bearer " + mint(t, e, func(c *token.Claims) { c.Scope = "read:all allx" }), 403, "auth.forbidden", ""},
 		{"token endpoint, no scope", "Bearer " + e.Token(apptest.Indicator, ""), 403, "auth.forbidden", ""},
 		{"valid", "Bearer " + e.AdminToken(), 404, "", ""},
-		{"valid, all among others", "Bearer " + mint(t, e, func(c *token.Claims) { c.Scope = "x all y" }), 404, "", ""},
+		{"valid, all among others", "Bearer " + mint(t, e, func(c *token.Claims) {
+			c.Scope, c.Subject, c.ClientID = "x all y", apptest.BootstrapID, apptest.BootstrapID
+		}), 404, "", ""},
+		{"signed and scoped, but no such app", "Bearer " + mint(t, e, func(c *token.Claims) { c.Subject = "no-such-app" }), 403, "auth.forbidden", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

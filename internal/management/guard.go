@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/internal/rbac"
 )
 
 // MaxBodyBytes bounds every Management API request body.
@@ -236,6 +238,10 @@ func (g *Guard) Object(name string, required bool) (v json.RawMessage, present b
 	}
 	if jsonType(raw) != "object" {
 		g.typeIssue(name, "object", raw)
+		return nil, false
+	}
+	if d := rbac.JSONDepth(raw); d > rbac.MaxJSONDepth {
+		g.add(issue{Code: "custom", Path: []any{name}, Message: fmt.Sprintf("Objects may nest at most %d levels deep", rbac.MaxJSONDepth)})
 		return nil, false
 	}
 	var buf bytes.Buffer

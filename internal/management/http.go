@@ -31,6 +31,11 @@ type HandlerConfig struct {
 	// Revoked reports whether the token with this jti was revoked (the
 	// revocation denylist); nil: none is.
 	Revoked func(jti string) bool
+	// Holds reports whether the application clientID still exists and
+	// holds a role granting `all` on the Management API, as the grant
+	// cache has it now (no database work on a hit). A token is honoured
+	// only while it does. nil: not checked (tests of the handler alone).
+	Holds func(ctx context.Context, clientID string) (bool, error)
 	// Timeout bounds the database work of one request; DefaultTimeout
 	// when 0.
 	Timeout time.Duration
@@ -70,6 +75,7 @@ type api struct {
 	now        func() time.Time
 	log        *slog.Logger
 	revoked    func(jti string) bool
+	holds      func(ctx context.Context, clientID string) (bool, error)
 	timeout    time.Duration
 	audit      Auditor
 	clientAddr func(r *http.Request) string
@@ -89,7 +95,7 @@ func newAPI(cfg HandlerConfig) *api {
 	a := &api{
 		svc: cfg.Service, issuer: cfg.Issuer, endpoint: strings.TrimSuffix(cfg.Endpoint, "/"), indicator: cfg.Indicator,
 		keys: cfg.Keys, flushAudit: cfg.FlushAudit, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
-		revoked: cfg.Revoked, timeout: cfg.Timeout, audit: cfg.Audit, clientAddr: cfg.ClientAddr, rand: cfg.Rand,
+		revoked: cfg.Revoked, holds: cfg.Holds, timeout: cfg.Timeout, audit: cfg.Audit, clientAddr: cfg.ClientAddr, rand: cfg.Rand,
 	}
 	if a.clientAddr == nil {
 		a.clientAddr = peerAddr
@@ -130,6 +136,10 @@ func (a *api) handle(pattern string, h handlerFunc) {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if err := checkStorable(r); err != nil {
+			a.writeError(w, r, err)
+			return
+		}
 		if a.audit != nil && isWrite(r.Method) {
 			a.serveAudited(w, r, pattern, h)
 			return
@@ -163,6 +173,11 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrUnavailable) {
 		a.log.WarnContext(r.Context(), "management api: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		err = unavailable()
+	}
+	if errors.Is(err, store.ErrInvalidInput) {
+		g := &Guard{where: "input"}
+		g.add(issue{Code: "custom", Path: []any{}, Message: "The database cannot store or match this value"})
+		err = g.Err()
 	}
 	var e *Error
 	if !errors.As(err, &e) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/customizer"
+	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -67,12 +68,60 @@ func (s *Service) LoadJWTCustomizer(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("management: load jwt customizer: %w", err)
 	}
-	var v JWTCustomizer
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := s.openJWTCustomizer(raw)
+	if err != nil {
 		return fmt.Errorf("management: load jwt customizer: %w", err)
 	}
-	s.install(&v)
+	s.install(v)
 	return nil
+}
+
+// sealedJWTCustomizer is a customizer as stored: its environment variables
+// sealed under the master key, like app secrets. A row written before they
+// were sealed has them in EnvironmentVariables; the next write seals them.
+type sealedJWTCustomizer struct {
+	JWTCustomizer
+	SealedEnvironmentVariables []byte `json:"sealedEnvironmentVariables,omitempty"` // base64 in JSON
+}
+
+// sealJWTCustomizer returns the stored form of v.
+func (s *Service) sealJWTCustomizer(v *JWTCustomizer) ([]byte, error) {
+	st := sealedJWTCustomizer{JWTCustomizer: *v}
+	if len(v.EnvironmentVariables) > 0 {
+		sealed, err := s.cfg.Box.Seal(secret.PurposeCustomizerEnv, v.EnvironmentVariables)
+		if err != nil {
+			return nil, err
+		}
+		st.EnvironmentVariables, st.SealedEnvironmentVariables = nil, sealed
+	}
+	return json.Marshal(st)
+}
+
+// openJWTCustomizer reads a stored customizer, opening its environment
+// variables.
+func (s *Service) openJWTCustomizer(raw []byte) (*JWTCustomizer, error) {
+	var st sealedJWTCustomizer
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, err
+	}
+	v := st.JWTCustomizer
+	if len(st.SealedEnvironmentVariables) > 0 {
+		env, err := s.cfg.Box.Open(secret.PurposeCustomizerEnv, st.SealedEnvironmentVariables)
+		if err != nil {
+			return nil, fmt.Errorf("environment variables: %w", err)
+		}
+		v.EnvironmentVariables = env
+	}
+	return &v, nil
+}
+
+// storedJWTCustomizer reads the customizer as the API shows it.
+func (s *Service) storedJWTCustomizer(raw []byte) (json.RawMessage, error) {
+	v, err := s.openJWTCustomizer(raw)
+	if err != nil {
+		return nil, fmt.Errorf("management: stored jwt customizer: %w", err)
+	}
+	return json.Marshal(v)
 }
 
 // install puts v in force; nil (or an empty script) removes the customizer,
@@ -109,7 +158,10 @@ func (s *Service) JWTCustomizer(ctx context.Context) (json.RawMessage, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notExistsWithID(jwtConfigTable, JWTCustomizerKey)
 	}
-	return raw, err
+	if err != nil {
+		return nil, err
+	}
+	return s.storedJWTCustomizer(raw)
 }
 
 // JWTCustomizers lists the configured customizers (at most the one for
@@ -123,7 +175,11 @@ func (s *Service) JWTCustomizers(ctx context.Context) ([]JWTCustomizerEntry, err
 	if err != nil {
 		return nil, err
 	}
-	return append(out, JWTCustomizerEntry{Key: JWTCustomizerKey, Value: raw}), nil
+	value, err := s.storedJWTCustomizer(raw)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, JWTCustomizerEntry{Key: JWTCustomizerKey, Value: value}), nil
 }
 
 // PutJWTCustomizer stores v, replacing any customizer, and puts it in
@@ -173,8 +229,7 @@ func (s *Service) writeJWTCustomizer(ctx context.Context, next func(old *JWTCust
 		case err != nil:
 			return err
 		default:
-			old = new(JWTCustomizer)
-			if err := json.Unmarshal(raw, old); err != nil {
+			if old, err = s.openJWTCustomizer(raw); err != nil {
 				return fmt.Errorf("management: stored jwt customizer: %w", err)
 			}
 		}
@@ -184,7 +239,11 @@ func (s *Service) writeJWTCustomizer(ctx context.Context, next func(old *JWTCust
 		if value, err = json.Marshal(v); err != nil {
 			return err
 		}
-		created, err = q.PutConfig(ctx, s.cfg.Tenant, JWTCustomizerKey, value, s.nowMs())
+		sealed, err := s.sealJWTCustomizer(v)
+		if err != nil {
+			return err
+		}
+		created, err = q.PutConfig(ctx, s.cfg.Tenant, JWTCustomizerKey, sealed, s.nowMs())
 		return storeError(err)
 	})
 	if err != nil {

@@ -309,9 +309,20 @@ func TestJWTCustomizerTokens(t *testing.T) {
 		}
 		e.Must(200, "PATCH", ccPath, map[string]any{"script": throwSample, "blockIssuanceOnError": true}, nil)
 		status, body = tokenAnswer(t, e)
-		if status != 400 || body["error"] != "invalid_request" || body["error_description"] != "Custom claims script error: boom" {
+		if status != 400 || body["error"] != "invalid_request" || body["error_description"] != "Custom claims script error." {
 			t.Fatalf("blocking: %d %v", status, body)
 		}
+		// An error that quotes an environment variable reaches neither the
+		// client nor the audit log (the log gets it redacted).
+		e.Must(200, "PATCH", ccPath, map[string]any{"script": `function getCustomJwtClaims({ environmentVariables }) {
+  throw new Error("upstream refused key " + environmentVariables.API_KEY);
+}`, "blockIssuanceOnError": true}, nil)
+		status, body = tokenAnswer(t, e)
+		if raw, _ := json.Marshal(body); status != 400 || strings.Contains(string(raw), "12345") || strings.Contains(string(raw), "upstream") {
+			t.Fatalf("leaking error: %d %s", status, raw)
+		}
+		e.Must(200, "PATCH", ccPath, map[string]any{"script": throwSample, "blockIssuanceOnError": true}, nil)
+		tokenAnswer(t, e)
 
 		// The audit log has every run, without the script or the
 		// environment variables.
@@ -361,7 +372,7 @@ func TestJWTCustomizerTimeout(t *testing.T) {
 			e.Must(200, "PATCH", ccPath, map[string]any{"script": loopSample, "blockIssuanceOnError": true}, nil)
 			status, body := tokenAnswer(t, e)
 			if status != 400 || body["error"] != "invalid_request" ||
-				body["error_description"] != "Custom claims script error: Script execution timed out after 200ms." {
+				body["error_description"] != "Custom claims script error." {
 				t.Fatalf("blocking: %d %v", status, body)
 			}
 			// The server still answers scripts that end.
@@ -399,4 +410,32 @@ func waitFor(t *testing.T, ok func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestJWTCustomizerEnvSealed: the environment variables are sealed at rest
+// like app secrets; the API and the tokens still see them, after a restart
+// of the configuration too.
+func TestJWTCustomizerEnvSealed(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, e *apptest.Env) {
+		env := map[string]string{"API_KEY": "sk_live_do_not_store_me"}
+		putCustomizer(e, map[string]any{"script": envSample, "environmentVariables": env})
+		raw, err := e.Server.Store().GetConfig(context.Background(), "default", "jwt.clientCredentials")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw), "sk_live_do_not_store_me") || !strings.Contains(string(raw), "sealedEnvironmentVariables") {
+			t.Fatalf("stored: %s", raw)
+		}
+		var got struct{ EnvironmentVariables map[string]string }
+		e.Must(200, "GET", ccPath, nil, &got)
+		if got.EnvironmentVariables["API_KEY"] != "sk_live_do_not_store_me" {
+			t.Fatalf("GET: %+v", got)
+		}
+		if err := e.Server.Service().LoadJWTCustomizer(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if claims := customClaims(t, e); claims["API_KEY"] != "sk_live_do_not_store_me" {
+			t.Fatalf("claims: %v", claims)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
@@ -87,6 +88,9 @@ type ResourceInput struct {
 // cache's resource list gains it; no application is granted anything on it
 // yet.
 func (s *Service) CreateResource(ctx context.Context, in ResourceInput) (*rbac.Resource, error) {
+	if err := checkResource(in.Name, in.Indicator, in.AccessTokenTTL, true); err != nil {
+		return nil, err
+	}
 	id, err := s.newID()
 	if err != nil {
 		return nil, err
@@ -95,7 +99,21 @@ func (s *Service) CreateResource(ctx context.Context, in ResourceInput) (*rbac.R
 	if in.AccessTokenTTL != nil {
 		r.AccessTokenTTL = *in.AccessTokenTTL
 	}
-	err = s.cfg.Store.InsertResource(ctx, r)
+	err = s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+		// An indicator that differs from an existing one only in case or a
+		// trailing slash is taken: the two would be look-alike audiences.
+		all, err := q.ListResources(ctx, s.cfg.Tenant)
+		if err != nil {
+			return err
+		}
+		key := rbac.IndicatorKey(in.Indicator)
+		for _, o := range all {
+			if rbac.IndicatorKey(o.Indicator) == key {
+				return store.ErrConflict
+			}
+		}
+		return q.InsertResource(ctx, r)
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, errorf(http.StatusUnprocessableEntity, "resource.resource_identifier_in_use",
 			"The API identifier %s is already in use", in.Indicator)
@@ -105,6 +123,29 @@ func (s *Service) CreateResource(ctx context.Context, in ResourceInput) (*rbac.R
 	}
 	s.announce(change.Set{Resources: []string{id}})
 	return r, nil
+}
+
+// checkResource applies the bounds of a resource (rbac/limits.go): the
+// name's length, the indicator (when creating) and the token lifetime. The
+// answer is guard.invalid_input naming the field, for the API and the
+// console alike.
+func checkResource(name, indicator string, ttl *int64, create bool) error {
+	g := &Guard{where: "body"}
+	if n := utf8.RuneCountInString(name); n > rbac.MaxResourceName {
+		g.add(issue{Code: "too_big", Path: []any{"name"}, Message: fmt.Sprintf("String must contain at most %d character(s)", rbac.MaxResourceName)})
+	}
+	if create {
+		if utf8.RuneCountInString(indicator) > rbac.MaxIndicator {
+			g.add(issue{Code: "too_big", Path: []any{"indicator"}, Message: fmt.Sprintf("String must contain at most %d character(s)", rbac.MaxIndicator)})
+		} else if err := rbac.CheckIndicator(indicator); err != nil {
+			g.add(issue{Code: "custom", Path: []any{"indicator"}, Message: err.Error()})
+		}
+	}
+	if ttl != nil && (*ttl < rbac.MinAccessTokenTTL || *ttl > rbac.MaxAccessTokenTTL) {
+		g.add(issue{Code: "custom", Path: []any{"accessTokenTtl"},
+			Message: fmt.Sprintf("Access token TTL must be between %d and %d seconds", rbac.MinAccessTokenTTL, rbac.MaxAccessTokenTTL)})
+	}
+	return g.Err()
 }
 
 // GetResource returns the resource id; 404 if there is none.
@@ -129,6 +170,13 @@ func (s *Service) UpdateResource(ctx context.Context, id string, name *string, t
 	}
 	if s.isManagementAPI(r) {
 		return nil, cannotModifyManagementAPI()
+	}
+	newName := ""
+	if name != nil {
+		newName = *name
+	}
+	if err := checkResource(newName, "", ttl, false); err != nil {
+		return nil, err
 	}
 	r, err = s.cfg.Store.UpdateResource(ctx, s.cfg.Tenant, id, name, ttl)
 	if errors.Is(err, store.ErrNotFound) { // deleted meanwhile

@@ -3,6 +3,7 @@ package management
 import (
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -37,7 +38,7 @@ func (a *api) listResourceScopes(w http.ResponseWriter, r *http.Request) error {
 func (a *api) createScope(w http.ResponseWriter, r *http.Request) error {
 	g := BodyGuard(w, r)
 	name, _ := g.String("name", StrRule{Required: true, Min: 1, Max: 256})
-	description, _ := g.NullableString("description", 0)
+	description, _ := g.NullableString("description", rbac.MaxDescription)
 	if err := g.Err(); err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ func (a *api) patchScope(w http.ResponseWriter, r *http.Request) error {
 	if v, ok := g.String("name", StrRule{Min: 1, Max: 256}); ok {
 		u.Name = &v
 	}
-	u.Description, u.SetDescription = g.NullableString("description", 0)
+	u.Description, u.SetDescription = g.NullableString("description", rbac.MaxDescription)
 	if err := g.Err(); err != nil {
 		return err
 	}

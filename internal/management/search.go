@@ -1,9 +1,12 @@
 package management
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -41,10 +44,21 @@ func parseSearch(q url.Values, fields []string) (store.Search, error) {
 			return s, invalidInput("Unknown search field `" + strings.TrimPrefix(k, "search.") + "`.")
 		}
 	}
+	n := 0
 	for _, k := range keys {
 		values, ok := q[k]
 		if !ok {
 			continue
+		}
+		// Bounded: each value is a condition of the query (exact search
+		// with thousands of values cost seconds of database CPU).
+		if n += len(values); n > rbac.MaxSearchValues {
+			return s, invalidInput(fmt.Sprintf("A search takes at most %d values.", rbac.MaxSearchValues))
+		}
+		for _, v := range values {
+			if utf8.RuneCountInString(v) > rbac.MaxSearchValueSize {
+				return s, invalidInput(fmt.Sprintf("A search value has at most %d characters.", rbac.MaxSearchValueSize))
+			}
 		}
 		m := store.Match{Fields: fields, Values: values}
 		modeKey := "mode"

@@ -23,7 +23,8 @@ type Customizers interface {
 // t.claims.Extra, where the standard claims win over them (token.Mint
 // drops any that collide). api.denyAccess refuses the token with 400
 // access_denied; any other failure issues the token without custom claims,
-// unless blockIssuanceOnError asks for a 400 invalid_request.
+// unless blockIssuanceOnError asks for a 400 invalid_request that does not
+// say what failed.
 func (h *handler) customize(r *http.Request, x *exchange, t *issued, nowMs int64) *Error {
 	cc := h.customizers.ClientCredentialsCustomizer()
 	if cc == nil {
@@ -78,12 +79,16 @@ func (h *handler) customize(r *http.Request, x *exchange, t *issued, nowMs int64
 		h.auditCustomizer(r, x, payload, context, e, nowMs)
 		return e
 	case errors.As(err, &failed):
-		h.log.WarnContext(r.Context(), "jwt customizer failed", "kind", failed.Kind, "err", failed.Message,
+		// The client learns that the script failed, never how: the
+		// message may hold environment variables (credentials) or custom
+		// data of another app. The log and the audit entry get it with the
+		// variables' values replaced.
+		msg := cc.Redact(failed.Message)
+		h.log.WarnContext(r.Context(), "jwt customizer failed", "kind", failed.Kind, "err", msg,
 			"client_id", c.ClientID, "blocking", cc.BlockIssuanceOnError)
-		e := &Error{http.StatusBadRequest, ErrInvalidRequest, "Custom claims script error: " + failed.Message}
-		h.auditCustomizer(r, x, payload, context, e, nowMs)
+		h.auditCustomizer(r, x, payload, context, &Error{http.StatusBadRequest, ErrInvalidRequest, "Custom claims script error: " + msg}, nowMs)
 		if cc.BlockIssuanceOnError {
-			return e
+			return &Error{http.StatusBadRequest, ErrInvalidRequest, "Custom claims script error."}
 		}
 		return nil // fail-open: the token is issued without custom claims
 	}

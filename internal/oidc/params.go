@@ -31,6 +31,7 @@ type tokenParams struct {
 	token, tokenTypeHint                                                    param // introspection and revocation
 	resources                                                               []string
 	resourceN                                                               int
+	nul                                                                     bool // a recognised value holds a NUL (decoded)
 }
 
 func (p *tokenParams) set(name, value string) {
@@ -57,6 +58,7 @@ func (p *tokenParams) set(name, value string) {
 	case "token_type_hint":
 		dst = &p.tokenTypeHint
 	case "resource":
+		p.nul = p.nul || strings.IndexByte(value, 0) >= 0
 		p.resourceN++
 		if value != "" {
 			p.resources = append(p.resources, value)
@@ -69,6 +71,7 @@ func (p *tokenParams) set(name, value string) {
 		dst.val = value
 	}
 	dst.n++
+	p.nul = p.nul || strings.IndexByte(value, 0) >= 0
 }
 
 // authDuplicate and grantDuplicate name the first parameter given more than
@@ -151,6 +154,11 @@ func readParams(r *http.Request, path string, p *tokenParams) *Error {
 		parseJSON(body, p)
 	} else {
 		parseForm(body, p)
+	}
+	if p.nul {
+		// Decoded from %00 or \u0000: no identifier, secret or scope holds
+		// one, and PostgreSQL cannot store or compare one.
+		return badRequest("null bytes are not allowed in the request body")
 	}
 	return nil
 }

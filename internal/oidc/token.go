@@ -64,7 +64,7 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		start = time.Now() // not h.now: a duration wants the monotonic clock
 	}
 	now := h.now()
-	tok, oerr := h.exchange(r, x, now.Unix())
+	tok, oerr := h.exchange(r, x, now.UnixMilli())
 	if oerr == nil && h.customizers != nil {
 		oerr = h.customize(r, x, tok, now.UnixMilli())
 	}
@@ -89,9 +89,12 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 }
 
 // exchange runs the checks of spec §2.3–§2.6 in their order and mints the token.
-func (h *handler) exchange(r *http.Request, x *exchange, nowSec int64) (*issued, *Error) {
+// nowMs is milliseconds: a secret's expiry is compared to the millisecond
+// (claims are in whole seconds).
+func (h *handler) exchange(r *http.Request, x *exchange, nowMs int64) (*issued, *Error) {
 	p := &x.params
-	client, e := h.authClient(r, "/token", x, nowSec*1000)
+	nowSec := nowMs / 1000
+	client, e := h.authClient(r, "/token", x, nowMs)
 	if e != nil {
 		return nil, e
 	}

@@ -26,6 +26,9 @@ const (
 	PurposeAppSecret  = "gatehouse/app-secret/v1"
 	PurposeSigningKey = "gatehouse/signing-key/v1"
 	PurposeCanary     = "gatehouse/canary/v1"
+	// PurposeCustomizerEnv seals the JWT customizer's environment
+	// variables (they often hold credentials).
+	PurposeCustomizerEnv = "gatehouse/customizer-env/v1"
 )
 
 // Box seals and opens values under the master key and computes secret

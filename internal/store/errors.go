@@ -38,6 +38,13 @@ var ErrCheck = errors.New("store: constraint violated")
 // writing, so on SQLite this never happens.
 var ErrTooLong = errors.New("store: value too long")
 
+// ErrInvalidInput is returned when PostgreSQL refuses a value itself, not
+// a constraint: text it cannot hold (NUL, an untranslatable character, a
+// jsonb \u0000 or lone surrogate) or a search pattern that is not a valid
+// regular expression. Callers check input before it gets here; this keeps
+// what slips past a 400 rather than a 500.
+var ErrInvalidInput = errors.New("store: invalid input")
+
 // ErrUnavailable is returned when the database cannot be reached or cannot
 // serve the statement now: the connection is refused, broken or timed out,
 // the server is shutting down, starting or out of connections, or (SQLite)
@@ -53,6 +60,12 @@ const (
 	pgCheckViolation      = "23514"
 	pgNotNullViolation    = "23502"
 	pgStringTooLong       = "22001"
+	// Values PostgreSQL cannot hold or patterns it cannot compile.
+	pgCharacterNotInRepertoire = "22021"
+	pgUntranslatableCharacter  = "22P05"
+	pgInvalidRegularExpression = "2201B"
+	pgInvalidEscapeSequence    = "22025"
+	pgInvalidEscapeCharacter   = "22019"
 	// Class 08 (connection exception), class 53 (insufficient resources:
 	// disk full, out of memory, too many connections) and these: the
 	// server is going away or not ready, so the statement may work later.
@@ -126,6 +139,9 @@ func classify(err error) error {
 			return ErrTooLong
 		case pgCheckViolation, pgNotNullViolation:
 			return ErrCheck
+		case pgCharacterNotInRepertoire, pgUntranslatableCharacter, pgInvalidRegularExpression,
+			pgInvalidEscapeSequence, pgInvalidEscapeCharacter:
+			return ErrInvalidInput
 		case pgAdminShutdown, pgCrashShutdown, pgCannotConnectNow, pgReadOnlyTransaction, pgQueryCanceled:
 			return ErrUnavailable
 		}

@@ -139,6 +139,9 @@ func TestClassifyUnavailable(t *testing.T) {
 		{"57014 query canceled", &pgconn.PgError{Code: "57014"}, ErrUnavailable},
 		{"42P01 undefined table", &pgconn.PgError{Code: "42P01"}, nil},
 		{"23505 unique", &pgconn.PgError{Code: "23505"}, ErrConflict},
+		{"22021 NUL in text", &pgconn.PgError{Code: "22021"}, ErrInvalidInput},
+		{"22P05 jsonb \\u0000", &pgconn.PgError{Code: "22P05"}, ErrInvalidInput},
+		{"2201B bad regex", &pgconn.PgError{Code: "2201B"}, ErrInvalidInput},
 		{"plain error", errors.New("boom"), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

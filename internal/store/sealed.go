@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 )
 
@@ -11,7 +12,17 @@ const (
 	SealedAppSecret  = "app-secret"  // application_secrets.sealed, with its digest
 	SealedSigningKey = "signing-key" // signing_keys.private_sealed
 	SealedMeta       = "meta"        // a gatehouse_meta value sealed by the app (the master key canary), base64
+	// SealedConfigField is the sealed field of a configuration value (the
+	// JWT customizer's "sealedEnvironmentVariables", base64 in the JSON):
+	// ID is the config key, Name the field.
+	SealedConfigField = "config-field"
 )
+
+// sealedConfigFields are the JSON fields of configuration values that hold
+// a value sealed under the master key, by config key.
+var sealedConfigFields = map[string]string{
+	"jwt.clientCredentials": "sealedEnvironmentVariables",
+}
 
 // SealedValue is one value stored sealed under the master key, with what
 // identifies its row. Rekeying reads every one of them with SealedValues
@@ -54,15 +65,73 @@ ORDER BY tenant_id, application_id, name`)
 	if err != nil {
 		return nil, wrap("list sealed keys", err)
 	}
-	defer rows.Close()
 	for rows.Next() {
 		v := SealedValue{Kind: SealedSigningKey}
 		if err := rows.Scan(&v.Tenant, &v.ID, &v.Sealed); err != nil {
+			rows.Close()
 			return nil, wrap("list sealed keys", err)
 		}
 		out = append(out, v)
 	}
-	return out, wrap("list sealed keys", rows.Err())
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap("list sealed keys", err)
+	}
+	return q.sealedConfigFields(ctx, out)
+}
+
+// sealedConfigFields appends the sealed fields of configuration values.
+func (q *Queries) sealedConfigFields(ctx context.Context, out []SealedValue) ([]SealedValue, error) {
+	for key, field := range sealedConfigFields {
+		rows, err := q.q.QueryContext(ctx, `SELECT tenant_id, value FROM configs WHERE key = $1 ORDER BY tenant_id`, key)
+		if err != nil {
+			return nil, wrap("list sealed config "+key, err)
+		}
+		for rows.Next() {
+			var tenant, raw string
+			if err := rows.Scan(&tenant, &raw); err != nil {
+				rows.Close()
+				return nil, wrap("list sealed config "+key, err)
+			}
+			var obj map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(raw), &obj); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: config %s of tenant %s: %w", key, tenant, err)
+			}
+			var sealed []byte // base64 in JSON
+			if f, ok := obj[field]; !ok || json.Unmarshal(f, &sealed) != nil || len(sealed) == 0 {
+				continue
+			}
+			out = append(out, SealedValue{Kind: SealedConfigField, Tenant: tenant, ID: key, Name: field, Sealed: sealed})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, wrap("list sealed config "+key, err)
+		}
+	}
+	return out, nil
+}
+
+// updateSealedConfigField writes v.Sealed into its configuration value's
+// field, leaving the rest of the value as it is.
+func (q *Queries) updateSealedConfigField(ctx context.Context, v SealedValue) error {
+	raw, err := q.GetConfig(ctx, v.Tenant, v.ID)
+	if err != nil {
+		return err
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return fmt.Errorf("store: config %s of tenant %s: %w", v.ID, v.Tenant, err)
+	}
+	if obj[v.Name], err = json.Marshal(v.Sealed); err != nil {
+		return err
+	}
+	value, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	_, err = q.q.ExecContext(ctx, `UPDATE configs SET value = $1 WHERE tenant_id = $2 AND key = $3`, string(value), v.Tenant, v.ID)
+	return wrap("update sealed config "+v.ID, err)
 }
 
 // UpdateSealed writes v's Sealed (and, for an app secret, Digest) back to
@@ -80,6 +149,8 @@ func (q *Queries) UpdateSealed(ctx context.Context, v SealedValue) error {
 	case SealedSigningKey:
 		query = `UPDATE signing_keys SET private_sealed = $1 WHERE tenant_id = $2 AND id = $3`
 		args = []any{v.Sealed, v.Tenant, v.ID}
+	case SealedConfigField:
+		return q.updateSealedConfigField(ctx, v)
 	case SealedMeta:
 		query = `UPDATE gatehouse_meta SET value = $1 WHERE key = $2`
 		args = []any{string(v.Sealed), v.ID}

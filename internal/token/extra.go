@@ -11,12 +11,18 @@ import (
 // ErrExtra is returned when Claims.Extra is not a JSON object.
 var ErrExtra = errors.New("token: extra claims must be a JSON object")
 
-// standardClaim reports whether name is a claim that Mint always sets
-// itself; an Extra member with such a name is dropped (spec §2.9: standard
-// claims win over customizer output).
-func standardClaim(name string) bool {
+// protectedClaim reports whether name is a claim an Extra member may not
+// set: the claims Mint sets itself (spec §2.9: standard claims win over
+// customizer output), and every registered claim that Gatehouse or a
+// resource server checks or that changes what the token means, so that a
+// script cannot forge an organization token, postpone validity, bind the
+// token to a key or pose as a delegation: RFC 7519's registered claims,
+// RFC 9068's (client_id, scope, auth_time, acr, amr), organization_id,
+// typ, cnf (RFC 7800), act and may_act (RFC 8693), azp, sid, nonce.
+func protectedClaim(name string) bool {
 	switch name {
-	case "jti", "sub", "iat", "exp", "scope", "client_id", "iss", "aud":
+	case "jti", "sub", "iat", "exp", "nbf", "scope", "client_id", "iss", "aud",
+		"organization_id", "typ", "cnf", "act", "may_act", "azp", "auth_time", "acr", "amr", "sid", "nonce":
 		return true
 	}
 	return false
@@ -33,27 +39,26 @@ type extraMember struct {
 // a comma, ready to precede the standard claims. It re-encodes every value
 // with appendJSONString so the output is compact and escaped exactly like
 // the standard claims (invalid UTF-8 becomes U+FFFD). A name repeated in raw
-// keeps its first position and its last value, as JSON.parse does. hasOrg
-// reports whether raw set organization_id, which then wins over
-// Claims.OrganizationID. This is the slow path: customizer claims are rare.
-func appendExtra(dst []byte, raw []byte) (out []byte, hasOrg bool, err error) {
+// keeps its first position and its last value, as JSON.parse does. This is
+// the slow path: customizer claims are rare.
+func appendExtra(dst []byte, raw []byte) (out []byte, err error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err == io.EOF {
-		return dst, false, fmt.Errorf("%w: empty", ErrExtra)
+		return dst, fmt.Errorf("%w: empty", ErrExtra)
 	}
 	if err != nil {
-		return dst, false, fmt.Errorf("%w: %w", ErrExtra, err)
+		return dst, fmt.Errorf("%w: %w", ErrExtra, err)
 	}
 	if tok == nil { // literal null: no extra claims
 		if _, err := dec.Token(); err != io.EOF {
-			return dst, false, fmt.Errorf("%w: trailing data", ErrExtra)
+			return dst, fmt.Errorf("%w: trailing data", ErrExtra)
 		}
-		return dst, false, nil
+		return dst, nil
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return dst, false, fmt.Errorf("%w: got %T", ErrExtra, tok)
+		return dst, fmt.Errorf("%w: got %T", ErrExtra, tok)
 	}
 
 	var vals []byte
@@ -61,17 +66,17 @@ func appendExtra(dst []byte, raw []byte) (out []byte, hasOrg bool, err error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return dst, false, fmt.Errorf("%w: %w", ErrExtra, err)
+			return dst, fmt.Errorf("%w: %w", ErrExtra, err)
 		}
 		name, ok := tok.(string)
 		if !ok {
-			return dst, false, fmt.Errorf("%w: member name %v", ErrExtra, tok)
+			return dst, fmt.Errorf("%w: member name %v", ErrExtra, tok)
 		}
 		start := len(vals)
 		if vals, err = appendValue(vals, dec); err != nil {
-			return dst, false, fmt.Errorf("%w: member %q: %w", ErrExtra, name, err)
+			return dst, fmt.Errorf("%w: member %q: %w", ErrExtra, name, err)
 		}
-		if standardClaim(name) {
+		if protectedClaim(name) {
 			vals = vals[:start]
 			continue
 		}
@@ -83,10 +88,10 @@ func appendExtra(dst []byte, raw []byte) (out []byte, hasOrg bool, err error) {
 		members = append(members, m)
 	}
 	if _, err := dec.Token(); err != nil { // the closing '}'
-		return dst, false, fmt.Errorf("%w: %w", ErrExtra, err)
+		return dst, fmt.Errorf("%w: %w", ErrExtra, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return dst, false, fmt.Errorf("%w: trailing data", ErrExtra)
+		return dst, fmt.Errorf("%w: trailing data", ErrExtra)
 	}
 
 	for _, m := range members {
@@ -94,11 +99,8 @@ func appendExtra(dst []byte, raw []byte) (out []byte, hasOrg bool, err error) {
 		dst = append(dst, ':')
 		dst = append(dst, vals[m.start:m.end]...)
 		dst = append(dst, ',')
-		if m.name == "organization_id" {
-			hasOrg = true
-		}
 	}
-	return dst, hasOrg, nil
+	return dst, nil
 }
 
 func indexMember(ms []extraMember, name string) int {

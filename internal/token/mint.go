@@ -182,10 +182,9 @@ func derInt(out, der []byte) ([]byte, error) {
 // appendClaims appends the payload JSON of c.
 func appendClaims(b []byte, c *Claims) ([]byte, error) {
 	b = append(b, '{')
-	hasOrg := false
 	if len(c.Extra) > 0 {
 		var err error
-		if b, hasOrg, err = appendExtra(b, c.Extra); err != nil {
+		if b, err = appendExtra(b, c.Extra); err != nil {
 			return b, err
 		}
 	}
@@ -207,7 +206,7 @@ func appendClaims(b []byte, c *Claims) ([]byte, error) {
 	b = appendJSONString(b, c.Issuer)
 	b = append(b, `,"aud":`...)
 	b = appendJSONString(b, c.Audience)
-	if c.OrganizationID != "" && !hasOrg {
+	if c.OrganizationID != "" {
 		b = append(b, `,"organization_id":`...)
 		b = appendJSONString(b, c.OrganizationID)
 	}

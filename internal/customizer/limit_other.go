@@ -1,0 +1,17 @@
+//go:build !linux
+
+package customizer
+
+import (
+	"os"
+	"os/exec"
+)
+
+// limitMemory is a no-op here: workers are bounded by the Go memory limit
+// (a soft target) and the wall clock only. Linux is the supported server
+// platform.
+func limitMemory(int64) error { return nil }
+
+func workerAttr(*exec.Cmd) {}
+
+func answerPipe() (r, w *os.File, err error) { return os.Pipe() }
