@@ -38,6 +38,13 @@ const (
 	// GATEHOUSE_CUSTOMIZER_MEMORY accepts (a script needs room to run).
 	DefaultCustomizerMemory = 128 << 20
 	MinCustomizerMemory     = 16 << 20
+	// DefaultAuditSpoolMax is the most disk the audit spool may take while
+	// the database is unreachable (audit.DefaultSpoolMax): about 500,000
+	// entries of about 500 bytes, a minute at 10,000 token requests a
+	// second. MinAuditSpoolMax is
+	// the least GATEHOUSE_AUDIT_SPOOL_MAX accepts.
+	DefaultAuditSpoolMax = 256 << 20
+	MinAuditSpoolMax     = 1 << 20
 	// DefaultGrantCacheSize is how many apps the grant cache holds: the
 	// fleet size the token endpoint is meant to serve from memory.
 	DefaultGrantCacheSize = 100_000
@@ -111,6 +118,10 @@ type Config struct {
 	// process may take beyond its start-up size; past it the worker is
 	// killed and the run fails.
 	CustomizerMemory int64
+	// AuditSpoolMax is the most bytes the audit spool (<data dir>/audit-spool)
+	// holds while the database is unreachable; entries beyond it are dropped
+	// and counted.
+	AuditSpoolMax int64
 	// GrantCacheSize is the most apps the grant cache holds; beyond it the
 	// least recently used are evicted. At least 1.
 	GrantCacheSize int
@@ -276,6 +287,7 @@ func Load(getenv func(string) string, args []string) (Config, error) {
 	c.CustomizerTimeout = l.duration("GATEHOUSE_CUSTOMIZER_TIMEOUT", DefaultCustomizerTimeout)
 	c.CustomizerMemory = l.size("GATEHOUSE_CUSTOMIZER_MEMORY", DefaultCustomizerMemory, MinCustomizerMemory)
 	c.AuditRetention = l.duration("GATEHOUSE_AUDIT_RETENTION", 0)
+	c.AuditSpoolMax = l.size("GATEHOUSE_AUDIT_SPOOL_MAX", DefaultAuditSpoolMax, MinAuditSpoolMax)
 	c.GrantCacheSize = l.count("GATEHOUSE_GRANT_CACHE_SIZE", DefaultGrantCacheSize, 1)
 	c.StaleGrantsMax = l.durationOrZero("GATEHOUSE_STALE_GRANTS_MAX", DefaultStaleGrantsMax)
 	c.TokenFailureLimit = l.rate("GATEHOUSE_TOKEN_FAILURE_LIMIT", limit.Rate{N: DefaultTokenFailures, Per: DefaultTokenFailureWindow})
@@ -416,10 +428,23 @@ func (l *loader) size(env string, def, min int64) int64 {
 		return def
 	}
 	if n*mult < min {
-		l.problemf("%s: must be at least %dMB, got %s", env, min>>20, s)
+		l.problemf("%s: must be at least %s, got %s", env, sizeString(min), s)
 		return def
 	}
 	return n * mult
+}
+
+// sizeString writes n bytes as the largest unit that divides it.
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "KB"
+	}
+	return strconv.FormatInt(n, 10) + "B"
 }
 
 // rate reads a limit.Rate: N/DURATION, or 0 or off.

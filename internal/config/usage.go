@@ -38,6 +38,7 @@ func settings() []setting {
 		{"GATEHOUSE_AUDIT_FLUSH_INTERVAL", "", DefaultAuditFlushInterval.String(), "longest time an audit entry waits in memory", false},
 		{"GATEHOUSE_AUDIT_RETENTION", "", "", "how long audit log entries are kept, e.g. 720h; unset: forever", false},
 		{"GATEHOUSE_CUSTOMIZER_TIMEOUT", "", DefaultCustomizerTimeout.String(), "wall clock of one JWT customizer script run (at most 1m)", false},
+		{"GATEHOUSE_AUDIT_SPOOL_MAX", "", "256MB", "disk the audit spool may take while the database is unreachable (at least 1MB)", false},
 		{"GATEHOUSE_CUSTOMIZER_MEMORY", "", "128MB", "memory a JWT customizer worker may take for scripts (at least 16MB)", false},
 		{"GATEHOUSE_GRANT_CACHE_SIZE", "", strconv.Itoa(DefaultGrantCacheSize), "most apps the grant cache holds; least recently used evicted", false},
 		{"GATEHOUSE_STALE_GRANTS_MAX", "", "15m", "how long cached grants serve while the database is unreachable", false},
