@@ -35,11 +35,13 @@ const DefaultURL = "http://localhost:3001"
 
 const footer = `
 Connection (flag, or environment variable):
-  --url            GATEHOUSE_URL                        server address (default ` + DefaultURL + `)
-  --client-id      GATEHOUSE_CLIENT_ID                  application id
-  --client-secret  GATEHOUSE_CLIENT_SECRET              application secret (or GATEHOUSE_CLIENT_SECRET_FILE)
-  --api-indicator  GATEHOUSE_MANAGEMENT_API_INDICATOR   Management API indicator (default https://default.logto.app/api)
-  --json           print JSON instead of a table
+  --url                 GATEHOUSE_URL                        server address (default ` + DefaultURL + `)
+  --client-id           GATEHOUSE_CLIENT_ID                  application id
+  --client-secret-file  GATEHOUSE_CLIENT_SECRET_FILE         a file holding the secret ("-": standard input)
+  --client-secret       GATEHOUSE_CLIENT_SECRET              the secret itself (a flag shows in the process
+                                                             list: prefer the variable or a file)
+  --api-indicator       GATEHOUSE_MANAGEMENT_API_INDICATOR   Management API indicator (default https://default.logto.app/api)
+  --json                print JSON instead of a table
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 already exists, 5 credentials refused or not allowed.
 `
@@ -93,8 +95,8 @@ type runner struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 
-	url, clientID, clientSecret, indicator string
-	json                                   bool
+	url, clientID, clientSecret, secretFile, indicator string
+	json                                               bool
 }
 
 // group dispatches a subcommand of name.
@@ -141,6 +143,7 @@ func (r *runner) flags(name, help string) *command {
 	fs.StringVar(&r.url, "url", "", "")
 	fs.StringVar(&r.clientID, "client-id", "", "")
 	fs.StringVar(&r.clientSecret, "client-secret", "", "")
+	fs.StringVar(&r.secretFile, "client-secret-file", "", "")
 	fs.StringVar(&r.indicator, "api-indicator", "", "")
 	fs.BoolVar(&r.json, "json", false, "")
 	return &command{name: name, help: subHelp(help, name), fs: fs}
@@ -275,21 +278,42 @@ func (r *runner) baseURL() string {
 	return first(r.url, r.getenv("GATEHOUSE_URL"), DefaultURL)
 }
 
-// credentials are --client-id and --client-secret or their variables.
+// credentials are --client-id and the secret: --client-secret,
+// --client-secret-file, GATEHOUSE_CLIENT_SECRET or
+// GATEHOUSE_CLIENT_SECRET_FILE, the first one set (flags before variables).
 func (r *runner) credentials(c *command) (id, secret string, code int) {
 	id = first(r.clientID, r.getenv("GATEHOUSE_CLIENT_ID"))
-	secret = first(r.clientSecret, r.getenv("GATEHOUSE_CLIENT_SECRET"))
-	if secret == "" {
-		if f := r.getenv("GATEHOUSE_CLIENT_SECRET_FILE"); f != "" {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return "", "", r.usage(c, "GATEHOUSE_CLIENT_SECRET_FILE: %v", err)
-			}
-			secret = strings.TrimRight(string(b), "\r\n")
+	secret = r.clientSecret
+	for _, src := range []struct{ name, file, value string }{
+		{"--client-secret-file", r.secretFile, ""},
+		{"GATEHOUSE_CLIENT_SECRET", "", r.getenv("GATEHOUSE_CLIENT_SECRET")},
+		{"GATEHOUSE_CLIENT_SECRET_FILE", r.getenv("GATEHOUSE_CLIENT_SECRET_FILE"), ""},
+	} {
+		if secret != "" {
+			break
+		}
+		secret = src.value
+		if src.file == "" {
+			continue
+		}
+		var b []byte
+		var err error
+		if src.file == "-" {
+			b, err = io.ReadAll(io.LimitReader(r.stdin, 64<<10))
+		} else {
+			b, err = os.ReadFile(src.file)
+		}
+		if err != nil {
+			return "", "", r.usage(c, "%s: %v", src.name, err)
+		}
+		secret, _, _ = strings.Cut(string(b), "\n")
+		secret = strings.TrimRight(secret, "\r")
+		if secret == "" {
+			return "", "", r.usage(c, "%s: the secret is empty", src.name)
 		}
 	}
 	if id == "" || secret == "" {
-		return "", "", r.usage(c, "the application's credentials are needed: --client-id and --client-secret, or GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET")
+		return "", "", r.usage(c, "the application's credentials are needed: --client-id and --client-secret-file (or --client-secret), or GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET")
 	}
 	return id, secret, -1
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -148,5 +150,31 @@ func TestUsageErrorsAreShort(t *testing.T) {
 	}
 	if out := s.ok("roles", "grant", "--help"); strings.Count(out, "gatehouse roles grant") != 2 || strings.Contains(out, "roles assign") {
 		t.Errorf("roles grant --help:\n%s", out)
+	}
+}
+
+// TestSecretFlagFile: --client-secret-file reads the secret from a file or
+// from standard input ("-"), and wins over the environment.
+func TestSecretFlagFile(t *testing.T) {
+	e := apptest.New(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+	f := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(f, []byte(apptest.BootstrapSecret+"\n"), 0o600)
+	env := map[string]string{"GATEHOUSE_URL": e.URL, "GATEHOUSE_CLIENT_ID": apptest.BootstrapID, "GATEHOUSE_CLIENT_SECRET": "wrong"}
+	run := func(stdin string, args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		code := cli.RunStdin(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errb)
+		return code, errb.String()
+	}
+	if code, errs := run("", "roles", "list", "--client-secret-file", f); code != 0 {
+		t.Errorf("--client-secret-file FILE: exit %d %s", code, errs)
+	}
+	if code, errs := run(apptest.BootstrapSecret+"\n", "roles", "list", "--client-secret-file", "-"); code != 0 {
+		t.Errorf("--client-secret-file -: exit %d %s", code, errs)
+	}
+	if code, errs := run("", "roles", "list", "--client-secret-file", "-"); code != cli.ExitUsage || !strings.Contains(errs, "the secret is empty") {
+		t.Errorf("empty stdin: exit %d %s", code, errs)
+	}
+	if code, _ := run("", "roles", "list"); code != cli.ExitAuth {
+		t.Errorf("the wrong variable alone: exit %d, want %d", code, cli.ExitAuth)
 	}
 }
