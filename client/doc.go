@@ -24,6 +24,16 @@
 // values with the HTTP status and the body's code and message; test them with
 // errors.Is against [ErrNotFound], [ErrConflict], [ErrUnauthorized] and
 // [ErrForbidden]. The All* methods iterate over every page of a list.
+// Error() includes the details of a refused request (which fields, and why).
+// Request types say in their doc which fields the server requires.
+//
+// # Configuration errors
+//
+// [TokenConfig.Validate] and [ManagementOptions.Validate] report a missing
+// or malformed BaseURL (no http:// or https://, no host) as an error wrapping
+// [ErrInvalidConfig] that names the field; call them at startup to fail
+// early. A client built from such a configuration sends nothing and returns
+// that error from every call.
 //
 // What it does not do: verify tokens (that is the protect package, for API
 // owners), the authorization code or any user-facing flow, or retry failed

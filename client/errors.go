@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -32,11 +33,20 @@ type Error struct {
 	Details string // guard failures: the issues, one per line
 }
 
+// Error is "client: HTTP status code: message", followed by the details
+// (the fields the server refused and why), when the body had any and the
+// message does not already hold them.
 func (e *Error) Error() string {
+	var s string
 	if e.Code == "" {
-		return fmt.Sprintf("client: HTTP %d: %s", e.Status, e.Message)
+		s = fmt.Sprintf("client: HTTP %d: %s", e.Status, e.Message)
+	} else {
+		s = fmt.Sprintf("client: HTTP %d %s: %s", e.Status, e.Code, e.Message)
 	}
-	return fmt.Sprintf("client: HTTP %d %s: %s", e.Status, e.Code, e.Message)
+	if d := strings.TrimSpace(e.Details); d != "" && !strings.Contains(e.Message, d) {
+		s += " (" + strings.Join(strings.Fields(strings.ReplaceAll(d, "\n", "; ")), " ") + ")"
+	}
+	return s
 }
 
 // Is reports whether target is the sentinel for e's status and code.
@@ -81,4 +91,29 @@ func (e *OAuthError) Is(target error) bool {
 		return e.Code == "unauthorized_client" || e.Code == "access_denied"
 	}
 	return false
+}
+
+// ErrInvalidConfig is wrapped by the error of a [TokenConfig] or
+// [ManagementOptions] that cannot work, like a BaseURL without a scheme.
+// Their Validate methods return it at once; a client built from such a
+// configuration returns it from every call without sending anything.
+var ErrInvalidConfig = errors.New("client: invalid configuration")
+
+// checkURL reports what is wrong with u as a server address or endpoint
+// named name: it must be an absolute http or https URL with a host.
+func checkURL(name, u string) error {
+	if u == "" {
+		return fmt.Errorf("%w: %s is empty; want the server's address, like https://auth.example.com", ErrInvalidConfig, name)
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("%w: %s %q is not a URL: %v", ErrInvalidConfig, name, u, err)
+	}
+	if p.Scheme != "http" && p.Scheme != "https" {
+		return fmt.Errorf("%w: %s %q must start with http:// or https://", ErrInvalidConfig, name, u)
+	}
+	if p.Host == "" {
+		return fmt.Errorf("%w: %s %q has no host", ErrInvalidConfig, name, u)
+	}
+	return nil
 }

@@ -48,13 +48,34 @@ type ManagementAPI struct {
 	base   string
 	tokens oauth2.TokenSource
 	http   *http.Client
+	err    error // opts.Validate's verdict: every call returns it
+}
+
+// Validate reports what makes opts unusable, wrapping [ErrInvalidConfig]:
+// BaseURL, if set, must be an absolute http or https URL, and so must
+// APIIndicator (when there is no TokenSource). Call it at startup to fail
+// early; a ManagementAPI made from invalid options returns the same error
+// from every call without sending anything.
+func (opts ManagementOptions) Validate() error {
+	if opts.BaseURL != "" {
+		if err := checkURL("ManagementOptions.BaseURL", opts.BaseURL); err != nil {
+			return err
+		}
+	}
+	if opts.APIIndicator != "" && opts.TokenSource == nil {
+		if u, err := url.Parse(opts.APIIndicator); err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("%w: ManagementOptions.APIIndicator %q is not an absolute URI", ErrInvalidConfig, opts.APIIndicator)
+		}
+	}
+	return nil
 }
 
 // NewManagementAPI returns a Management API client for tenantID (any
 // string, "default" for a self-hosted server) with opts, as @logto/api's
 // createManagementApi(tenantId, options) does: tokens come from the client
 // credentials grant for the API indicator with scope "all", cached and
-// renewed before they expire.
+// renewed before they expire. If opts.Validate fails, every call returns
+// that error.
 func NewManagementAPI(tenantID string, opts ManagementOptions) *ManagementAPI {
 	base := opts.BaseURL
 	if base == "" {
@@ -77,7 +98,7 @@ func NewManagementAPI(tenantID string, opts ManagementOptions) *ManagementAPI {
 			Leeway: opts.Leeway, HTTPClient: hc, Now: opts.Now,
 		})
 	}
-	return &ManagementAPI{base: base, tokens: ts, http: hc}
+	return &ManagementAPI{base: base, tokens: ts, http: hc, err: opts.Validate()}
 }
 
 // TokenSource returns the source of the client's bearer tokens (like
@@ -101,6 +122,9 @@ type call struct {
 // signing key it was made with may have been deleted) drops the token and
 // retries the call once with a new one: a 401 means nothing was done.
 func (m *ManagementAPI) do(ctx context.Context, c call, out any) (http.Header, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
 	var body []byte
 	if c.body != nil {
 		b, err := json.Marshal(c.body)

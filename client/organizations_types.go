@@ -79,7 +79,7 @@ type OrganizationRole struct {
 
 // OrganizationRoleCreate is the body of CreateOrganizationRole.
 type OrganizationRoleCreate struct {
-	Name                 string   `json:"name"`
+	Name                 string   `json:"name"` // required, unique
 	Description          string   `json:"description,omitempty"`
 	Type                 string   `json:"type,omitempty"` // User (default) or MachineToMachine
 	OrganizationScopeIDs []string `json:"organizationScopeIds,omitempty"`

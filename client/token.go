@@ -70,6 +70,8 @@ type TokenSource struct {
 
 	mu     sync.Mutex
 	flight *flight // the token request under way, if any
+
+	err error // cfg.Validate's verdict: every call returns it
 }
 
 // cached is a token and the time it should be replaced.
@@ -85,10 +87,22 @@ type flight struct {
 	err  error
 }
 
+// Validate reports what makes cfg unusable, wrapping [ErrInvalidConfig]:
+// BaseURL (or TokenURL) must be an absolute http or https URL. Call it at
+// startup to fail early; a TokenSource made from an invalid cfg returns the
+// same error from every Token call without sending anything.
+func (cfg TokenConfig) Validate() error {
+	if cfg.TokenURL != "" {
+		return checkURL("TokenConfig.TokenURL", cfg.TokenURL)
+	}
+	return checkURL("TokenConfig.BaseURL", cfg.BaseURL)
+}
+
 // NewTokenSource returns a TokenSource for cfg. It sends nothing until a
-// token is asked for.
+// token is asked for. If cfg.Validate fails, every call of the
+// TokenSource returns that error.
 func NewTokenSource(cfg TokenConfig) *TokenSource {
-	ts := &TokenSource{cfg: cfg, leeway: cfg.Leeway, now: cfg.Now, http: cfg.HTTPClient}
+	ts := &TokenSource{cfg: cfg, leeway: cfg.Leeway, now: cfg.Now, http: cfg.HTTPClient, err: cfg.Validate()}
 	ts.url = cfg.TokenURL
 	if ts.url == "" {
 		ts.url = strings.TrimRight(cfg.BaseURL, "/") + "/oidc/token"
@@ -127,6 +141,9 @@ func (ts *TokenSource) Token() (*oauth2.Token, error) {
 // request itself, shared with other callers, is not cancelled by one
 // caller's ctx; it is bounded by the HTTP client's timeout.
 func (ts *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	if ts.err != nil {
+		return nil, ts.err
+	}
 	if c := ts.current.Load(); c != nil && ts.now().Before(c.refreshAt) {
 		t := *c.tok
 		return &t, nil

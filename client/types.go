@@ -36,8 +36,8 @@ const (
 // ApplicationCreate is the body of CreateApplication. Type defaults to
 // MachineToMachine when empty.
 type ApplicationCreate struct {
-	Name                 string         `json:"name"`
-	Type                 string         `json:"type"`
+	Name                 string         `json:"name"` // required, 1 to 256 characters
+	Type                 string         `json:"type"` // required by the server; CreateApplication sends MachineToMachine if empty
 	Description          string         `json:"description,omitempty"`
 	OIDCClientMetadata   map[string]any `json:"oidcClientMetadata,omitempty"`
 	CustomClientMetadata map[string]any `json:"customClientMetadata,omitempty"`
@@ -81,7 +81,7 @@ type ApplicationSecret struct {
 
 // SecretCreate is the body of CreateApplicationSecret.
 type SecretCreate struct {
-	Name      string `json:"name"`
+	Name      string `json:"name"`                // required, 1 to 256 characters, unique per application
 	ExpiresAt *int64 `json:"expiresAt,omitempty"` // epoch ms, in the future; nil: never
 }
 
@@ -106,8 +106,8 @@ type Resource struct {
 // ResourceCreate is the body of CreateResource. AccessTokenTTL nil means
 // the server's default (3600 s).
 type ResourceCreate struct {
-	Name           string `json:"name"`
-	Indicator      string `json:"indicator"`
+	Name           string `json:"name"`      // required, 1 to 256 characters
+	Indicator      string `json:"indicator"` // required: an absolute URI without a fragment, unique
 	AccessTokenTTL *int64 `json:"accessTokenTtl,omitempty"`
 }
 
@@ -137,8 +137,8 @@ type Scope struct {
 
 // ScopeCreate is the body of CreateResourceScope.
 type ScopeCreate struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
+	Name        string `json:"name"`                  // required, 1 to 256 characters, unique per resource
+	Description string `json:"description,omitempty"` // optional
 }
 
 // ScopeUpdate is the body of UpdateResourceScope; nil fields are left as
@@ -162,12 +162,13 @@ type Role struct {
 	FeaturedApplications []json.RawMessage `json:"featuredApplications,omitempty"`
 }
 
-// RoleCreate is the body of CreateRole. Type defaults to User on the
-// server when empty (as Logto); machine-to-machine roles need
-// RoleTypeM2M.
+// RoleCreate is the body of CreateRole. Name and Description are
+// required (the server answers 400 guard.invalid_input without them, as
+// Logto does). Type defaults to User on the server when empty (as Logto);
+// machine-to-machine roles need RoleTypeM2M.
 type RoleCreate struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
+	Name        string   `json:"name"`        // required, 1 to 128 characters, unique
+	Description string   `json:"description"` // required, 1 to 128 characters
 	Type        string   `json:"type,omitempty"`
 	IsDefault   bool     `json:"isDefault,omitempty"`
 	ScopeIDs    []string `json:"scopeIds,omitempty"`

@@ -7,7 +7,7 @@
 //	v, err := protect.New(ctx, "http://localhost:3001/oidc", "https://shopping.api")
 //	if err != nil { ... }
 //	defer v.Close()
-//	mux.Handle("GET /products", v.Require("read:products")(list))
+//	mux.Handle("GET /products", v.Require("read:products")(http.HandlerFunc(list)))
 //	// in list: c, _ := protect.ClaimsFrom(r.Context()); c.ClientID, c.Scopes ...
 //
 // [New] reads the issuer's metadata (OpenID discovery, then RFC 8414) and

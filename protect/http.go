@@ -41,7 +41,7 @@ func (v *Validator) Middleware(next http.Handler) http.Handler {
 // missing ones. It verifies the token itself unless [Validator.Middleware]
 // already did, so it can wrap a handler alone:
 //
-//	mux.Handle("POST /products", v.Require("write:products")(create))
+//	mux.Handle("POST /products", v.Require("write:products")(http.HandlerFunc(create)))
 func (v *Validator) Require(scopes ...string) func(http.Handler) http.Handler {
 	scopes = append([]string(nil), scopes...)
 	return func(next http.Handler) http.Handler {

@@ -10,7 +10,9 @@ import (
 const appsHelp = `Usage:
   gatehouse apps list                               list the applications
   gatehouse apps create --name NAME [--description TEXT]
-                                                    create an M2M application; prints its id and secret
+                                                    create an M2M application; prints its id and
+                                                    secret (--json: the application plus "secret",
+                                                    the value of its Default secret)
   gatehouse apps delete ID...                       delete applications (their secrets and roles go too)
   gatehouse apps secrets ID                         list an application's secrets, with their values
   gatehouse apps secrets ID --add NAME [--expires DURATION]

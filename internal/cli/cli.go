@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -33,11 +35,13 @@ const DefaultURL = "http://localhost:3001"
 
 const footer = `
 Connection (flag, or environment variable):
-  --url            GATEHOUSE_URL                        server address (default ` + DefaultURL + `)
-  --client-id      GATEHOUSE_CLIENT_ID                  application id
-  --client-secret  GATEHOUSE_CLIENT_SECRET              application secret (or GATEHOUSE_CLIENT_SECRET_FILE)
-  --api-indicator  GATEHOUSE_MANAGEMENT_API_INDICATOR   Management API indicator (default https://default.logto.app/api)
-  --json           print JSON instead of a table
+  --url                 GATEHOUSE_URL                        server address (default ` + DefaultURL + `)
+  --client-id           GATEHOUSE_CLIENT_ID                  application id
+  --client-secret-file  GATEHOUSE_CLIENT_SECRET_FILE         a file holding the secret ("-": standard input)
+  --client-secret       GATEHOUSE_CLIENT_SECRET              the secret itself (a flag shows in the process
+                                                             list: prefer the variable or a file)
+  --api-indicator       GATEHOUSE_MANAGEMENT_API_INDICATOR   Management API indicator (default https://default.logto.app/api)
+  --json                print JSON instead of a table
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 already exists, 5 credentials refused or not allowed.
 `
@@ -51,9 +55,15 @@ const Usage = `  gatehouse token [flags]    get an access token, or --decode one
 `
 
 // Run runs a CLI command; args[0] is token, apps, resources, scopes or
-// roles. It returns the exit code.
+// roles. It returns the exit code. Standard input is os.Stdin (for
+// token --decode -).
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	r := &runner{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr}
+	return RunStdin(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// RunStdin is Run with the standard input given.
+func RunStdin(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	r := &runner{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, Usage)
 		return ExitUsage
@@ -82,17 +92,30 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type runner struct {
 	ctx            context.Context
 	getenv         func(string) string
+	stdin          io.Reader
 	stdout, stderr io.Writer
 
-	url, clientID, clientSecret, indicator string
-	json                                   bool
+	url, clientID, clientSecret, secretFile, indicator string
+	json                                               bool
 }
 
 // group dispatches a subcommand of name.
 func (r *runner) group(name string, args []string, help string, subs map[string]func([]string) int) int {
-	if len(args) == 0 {
-		fmt.Fprintf(r.stderr, "gatehouse %s: a subcommand is needed\n\n%s%s", name, help, footer)
+	names := slices.Sorted(maps.Keys(subs))
+	groupUsage := func(problem string) int {
+		fmt.Fprintf(r.stderr, "gatehouse %s: %s\nUsage: gatehouse %s %s ...\nRun 'gatehouse %s --help' for the commands.\n",
+			name, problem, name, strings.Join(names, "|"), name)
 		return ExitUsage
+	}
+	if len(args) == 0 {
+		return groupUsage("a subcommand is needed")
+	}
+	if len(args) > 1 && isHelp(args[1]) && args[1] != "help" {
+		// "apps create --help": that command's help only.
+		if _, ok := subs[args[0]]; ok {
+			fmt.Fprint(r.stdout, subHelp(help, name+" "+args[0])+footer)
+			return ExitOK
+		}
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -101,8 +124,7 @@ func (r *runner) group(name string, args []string, help string, subs map[string]
 	}
 	sub, ok := subs[args[0]]
 	if !ok {
-		fmt.Fprintf(r.stderr, "gatehouse %s: unknown subcommand %q\n\n%s%s", name, args[0], help, footer)
-		return ExitUsage
+		return groupUsage(fmt.Sprintf("unknown subcommand %q", args[0]))
 	}
 	return sub(args[1:])
 }
@@ -121,9 +143,57 @@ func (r *runner) flags(name, help string) *command {
 	fs.StringVar(&r.url, "url", "", "")
 	fs.StringVar(&r.clientID, "client-id", "", "")
 	fs.StringVar(&r.clientSecret, "client-secret", "", "")
+	fs.StringVar(&r.secretFile, "client-secret-file", "", "")
 	fs.StringVar(&r.indicator, "api-indicator", "", "")
 	fs.BoolVar(&r.json, "json", false, "")
-	return &command{name: name, help: help, fs: fs}
+	return &command{name: name, help: subHelp(help, name), fs: fs}
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
+
+// subHelp is the part of a group's help about command name (like
+// "apps create"): its usage lines and their continuation lines. It is the
+// whole help when no line names the command (token).
+func subHelp(help, name string) string {
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(help, "\n") {
+		switch {
+		case strings.HasPrefix(line, "  gatehouse "+name+" ") || line == "  gatehouse "+name:
+			in = true
+		case in && strings.HasPrefix(line, "      "):
+			// a continuation of the usage line above
+		default:
+			in = false
+		}
+		if in {
+			b.WriteString(line + "\n")
+		}
+	}
+	if b.Len() == 0 || strings.Count(help, "  gatehouse ") == strings.Count(b.String(), "  gatehouse ") {
+		return help
+	}
+	return "Usage:\n" + b.String()
+}
+
+// usageLine is the first usage line of help, without its description.
+func usageLine(help string) string {
+	for _, line := range strings.Split(help, "\n") {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "gatehouse ") {
+			if i := strings.Index(t, "   "); i > 0 {
+				t = t[:i]
+			}
+			return t
+		}
+	}
+	return "gatehouse"
 }
 
 // parse parses args, flags and positional arguments mixed, and checks the
@@ -137,7 +207,7 @@ func (r *runner) parse(c *command, args []string, min, max int) ([]string, int) 
 				fmt.Fprint(r.stdout, c.help+footer)
 				return nil, ExitOK
 			}
-			return nil, r.usage(c, "%v", err)
+			return nil, r.usage(c, "%s", flagError(err))
 		}
 		args = c.fs.Args()
 		if len(args) == 0 {
@@ -152,16 +222,40 @@ func (r *runner) parse(c *command, args []string, min, max int) ([]string, int) 
 	return pos, -1
 }
 
-// usage reports a usage error of c.
+// usage reports a usage error of c: the problem, the command's usage line
+// and a --help hint (not the whole help).
 func (r *runner) usage(c *command, format string, args ...any) int {
-	fmt.Fprintf(r.stderr, "gatehouse %s: %s\n\n%s%s", c.name, fmt.Sprintf(format, args...), c.help, footer)
+	fmt.Fprintf(r.stderr, "gatehouse %s: %s\nUsage: %s\nRun 'gatehouse %s --help' for the flags.\n",
+		c.name, fmt.Sprintf(format, args...), usageLine(c.help), c.name)
 	return ExitUsage
 }
 
-// fail reports err and returns the exit code it stands for.
+// flagError restates a flag package error with the two-dash spelling the
+// help uses.
+func flagError(err error) string {
+	s := err.Error()
+	if f, ok := strings.CutPrefix(s, "flag provided but not defined: -"); ok {
+		return "unknown flag --" + f
+	}
+	if i := strings.Index(s, " for flag -"); i >= 0 {
+		return s[:i] + " for flag --" + s[i+len(" for flag -"):]
+	}
+	if f, ok := strings.CutPrefix(s, "flag needs an argument: -"); ok {
+		return "flag --" + f + " needs a value"
+	}
+	return s
+}
+
+// fail reports err, as a short message with a hint when one helps, and
+// returns the exit code it stands for.
 func (r *runner) fail(err error) int {
-	fmt.Fprintf(r.stderr, "gatehouse: %v\n", err)
+	fmt.Fprintf(r.stderr, "gatehouse: %s\n", r.explain(err))
+	var oe *client.OAuthError
 	switch {
+	case errors.Is(err, client.ErrInvalidConfig):
+		return ExitUsage // a bad --url or --api-indicator
+	case errors.As(err, &oe) && oe.Code == "invalid_target":
+		return ExitNotFound // the resource indicator names no API resource
 	case errors.Is(err, client.ErrNotFound):
 		return ExitNotFound
 	case errors.Is(err, client.ErrConflict):
@@ -184,21 +278,42 @@ func (r *runner) baseURL() string {
 	return first(r.url, r.getenv("GATEHOUSE_URL"), DefaultURL)
 }
 
-// credentials are --client-id and --client-secret or their variables.
+// credentials are --client-id and the secret: --client-secret,
+// --client-secret-file, GATEHOUSE_CLIENT_SECRET or
+// GATEHOUSE_CLIENT_SECRET_FILE, the first one set (flags before variables).
 func (r *runner) credentials(c *command) (id, secret string, code int) {
 	id = first(r.clientID, r.getenv("GATEHOUSE_CLIENT_ID"))
-	secret = first(r.clientSecret, r.getenv("GATEHOUSE_CLIENT_SECRET"))
-	if secret == "" {
-		if f := r.getenv("GATEHOUSE_CLIENT_SECRET_FILE"); f != "" {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return "", "", r.usage(c, "GATEHOUSE_CLIENT_SECRET_FILE: %v", err)
-			}
-			secret = strings.TrimRight(string(b), "\r\n")
+	secret = r.clientSecret
+	for _, src := range []struct{ name, file, value string }{
+		{"--client-secret-file", r.secretFile, ""},
+		{"GATEHOUSE_CLIENT_SECRET", "", r.getenv("GATEHOUSE_CLIENT_SECRET")},
+		{"GATEHOUSE_CLIENT_SECRET_FILE", r.getenv("GATEHOUSE_CLIENT_SECRET_FILE"), ""},
+	} {
+		if secret != "" {
+			break
+		}
+		secret = src.value
+		if src.file == "" {
+			continue
+		}
+		var b []byte
+		var err error
+		if src.file == "-" {
+			b, err = io.ReadAll(io.LimitReader(r.stdin, 64<<10))
+		} else {
+			b, err = os.ReadFile(src.file)
+		}
+		if err != nil {
+			return "", "", r.usage(c, "%s: %v", src.name, err)
+		}
+		secret, _, _ = strings.Cut(string(b), "\n")
+		secret = strings.TrimRight(secret, "\r")
+		if secret == "" {
+			return "", "", r.usage(c, "%s: the secret is empty", src.name)
 		}
 	}
 	if id == "" || secret == "" {
-		return "", "", r.usage(c, "the application's credentials are needed: --client-id and --client-secret, or GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET")
+		return "", "", r.usage(c, "the application's credentials are needed: --client-id and --client-secret-file (or --client-secret), or GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET")
 	}
 	return id, secret, -1
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,10 +10,15 @@ import (
 	"github.com/gatehouse/gatehouse/client"
 )
 
+// maxTTL is the longest token lifetime the server accepts (a year).
+const maxTTL = 31536000
+
 const resourcesHelp = `Usage:
   gatehouse resources list                          list the API resources and their scopes
   gatehouse resources create --name NAME --indicator URI [--ttl SECONDS]
-                                                    create an API resource (token lifetime default 3600 s)
+                                                    create an API resource; URI absolute (like
+                                                    https://shopping.api), SECONDS 1 to 31536000
+                                                    (default 3600)
 `
 
 const scopesHelp = `Usage:
@@ -73,6 +79,12 @@ func (r *runner) resourcesCreate(args []string) int {
 	}
 	if *name == "" || *indicator == "" {
 		return r.usage(c, "--name and --indicator are needed")
+	}
+	if u, err := url.Parse(*indicator); err != nil || u.Scheme == "" || u.Host == "" && u.Opaque == "" || u.Fragment != "" {
+		return r.usage(c, "--indicator %q is not an absolute URI without a fragment, like https://shopping.api", *indicator)
+	}
+	if ttl != nil && (*ttl < 1 || *ttl > maxTTL) {
+		return r.usage(c, "--ttl %d is out of range: the token lifetime is 1 to %d seconds (omit --ttl for the default, 3600)", *ttl, maxTTL)
 	}
 	m, code := r.api(c)
 	if code >= 0 {

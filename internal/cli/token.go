@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,17 +15,20 @@ import (
 
 const tokenHelp = `Usage:
   gatehouse token --resource URI [--scope "a b"] [--org ID] [connection flags]
-  gatehouse token --decode TOKEN [--json]
+  gatehouse token --decode TOKEN|- [--json]
 
 Without --decode: asks the token endpoint for an access token with the client
 credentials grant, as the application of --client-id (GATEHOUSE_CLIENT_ID), and
-prints it (with --json: access_token, token_type, expires_in, scope).
+prints it (with --json: access_token, token_type, expires_in, scope). Requested
+scopes the application's roles do not grant are left out of the token; a note on
+stderr names them.
 
   --resource URI   the API's indicator (empty: the server's default resource)
   --scope LIST     scopes, separated by spaces or commas (none: a token without scopes)
   --org ID         an organization id (organization_id)
 
-With --decode: prints the token's header and claims. The token is NOT
+With --decode: prints the token's header and claims (--decode - reads the
+token from standard input). The token is NOT
 verified (no signature, issuer, audience or expiry check): it shows what the
 token says, not whether it is genuine.
 `
@@ -42,7 +47,15 @@ func (r *runner) token(args []string) int {
 		if len(pos) != 1 {
 			return r.usage(c, "--decode takes the token as its argument")
 		}
-		return r.decode(c, pos[0])
+		tok := pos[0]
+		if tok == "-" {
+			b, err := io.ReadAll(io.LimitReader(r.stdin, 1<<20))
+			if err != nil {
+				return r.fail(fmt.Errorf("reading the token from standard input: %w", err))
+			}
+			tok = string(b)
+		}
+		return r.decode(c, tok)
 	}
 	if len(pos) != 0 {
 		return r.usage(c, "unexpected argument %q", pos[0])
@@ -51,14 +64,24 @@ func (r *runner) token(args []string) int {
 	if code >= 0 {
 		return code
 	}
+	asked := strings.FieldsFunc(*scope, func(r rune) bool { return r == ' ' || r == ',' })
 	ts := client.NewTokenSource(client.TokenConfig{
 		BaseURL: r.baseURL(), ClientID: id, ClientSecret: secret,
-		Resource: *resource, Scopes: strings.FieldsFunc(*scope, func(r rune) bool { return r == ' ' || r == ',' }),
-		OrganizationID: *org,
+		Resource: *resource, Scopes: asked, OrganizationID: *org,
 	})
 	tok, err := ts.TokenContext(r.ctx)
 	if err != nil {
 		return r.fail(err)
+	}
+	granted, _ := tok.Extra("scope").(string)
+	var dropped []string
+	for _, s := range asked {
+		if !slices.Contains(strings.Fields(granted), s) && !slices.Contains(dropped, s) {
+			dropped = append(dropped, s)
+		}
+	}
+	if len(dropped) > 0 {
+		fmt.Fprintf(r.stderr, "gatehouse token: note: not granted: %s (the application's roles do not give them for this resource)\n", strings.Join(dropped, " "))
 	}
 	if r.json {
 		sc, _ := tok.Extra("scope").(string)
