@@ -54,8 +54,10 @@ func (s *Service) ListUserRoles(ctx context.Context, userID string, search store
 // AddUserRoles gives user userID the roles roleIDs it does not hold yet
 // (roles it holds and repeats are skipped, as in Logto). Checks in Logto's
 // order: 404 for the user, 422 user.invalid_role_type for a
-// machine-to-machine role, 404 for an unknown role. All or none.
-func (s *Service) AddUserRoles(ctx context.Context, userID string, roleIDs []string) error {
+// machine-to-machine role, 404 for an unknown role. All or none. It
+// returns the ids it added (Logto's addedRoleIds), never nil.
+func (s *Service) AddUserRoles(ctx context.Context, userID string, roleIDs []string) ([]string, error) {
+	added := []string{}
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
 		if _, err := q.GetUser(ctx, s.cfg.Tenant, userID); err != nil {
 			return userNotFound(userID, err)
@@ -89,9 +91,13 @@ func (s *Service) AddUserRoles(ctx context.Context, userID string, roleIDs []str
 				return err
 			}
 		}
+		added = add
 		return nil
 	})
-	return storeError(err)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return added, nil
 }
 
 // ReplaceUserRoles makes roleIDs the user's whole set of roles. 404 for the
