@@ -155,7 +155,7 @@ func TestOrganizationScopeRoutes(t *testing.T) {
 		wantCode(t, "no name", e.API("POST", "/api/organization-scopes", map[string]any{"description": "x"}), 400, "guard.invalid_input")
 
 		var list []map[string]any
-		r = e.Must(200, "GET", "/api/organization-scopes", nil, &list)
+		r = e.Must(200, "GET", "/api/organization-scopes?page=1", nil, &list)
 		if len(list) != 2 || list[0]["name"] != "read:data" || r.Header.Get("Total-Number") != "2" {
 			t.Fatalf("list %v", list)
 		}
@@ -389,4 +389,41 @@ func mergeMap(m map[string]any, k string, v any) map[string]any {
 		out[mk] = mv
 	}
 	return out
+}
+
+// TestOrganizationScopesPagination: as in Logto (isPaginationOptional),
+// without page or page_size every organization scope comes back, with no
+// paging headers; with either, the list is paginated (20 by default).
+func TestOrganizationScopesPagination(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, e *apptest.Env) {
+		const n = 23
+		for i := range n {
+			e.Must(201, "POST", "/api/organization-scopes", map[string]any{"name": fmt.Sprintf("scope:%02d", i)}, nil)
+		}
+		cases := []struct {
+			query       string
+			count       int
+			first       string
+			totalNumber string // "" for none
+		}{
+			{"", n, "scope:00", ""},
+			{"?q=scope:1", 10, "scope:10", ""},
+			{"?page=1", 20, "scope:00", "23"},
+			{"?page=2", 3, "scope:20", "23"},
+			{"?page_size=5", 5, "scope:00", "23"},
+			{"?page=5&page_size=5", 3, "scope:20", "23"},
+			{"?q=scope:1&page_size=4&page=3", 2, "scope:18", "10"},
+		}
+		for _, c := range cases {
+			var list []map[string]any
+			r := e.Must(200, "GET", "/api/organization-scopes"+c.query, nil, &list)
+			if len(list) != c.count || list[0]["name"] != c.first || r.Header.Get("Total-Number") != c.totalNumber {
+				t.Fatalf("%q: %d scopes from %v, Total-Number %q; want %d from %s, %q", c.query, len(list), list[0]["name"],
+					r.Header.Get("Total-Number"), c.count, c.first, c.totalNumber)
+			}
+		}
+		for _, q := range []string{"?page=0", "?page_size=0", "?page_size=101", "?page=x"} {
+			wantCode(t, q, e.API("GET", "/api/organization-scopes"+q, nil), 400, "guard.invalid_pagination")
+		}
+	})
 }
