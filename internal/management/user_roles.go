@@ -157,8 +157,10 @@ func (s *Service) ListRoleUsers(ctx context.Context, roleID string, f store.User
 
 // AddRoleUsers gives role roleID to the users userIDs. Checks in Logto's
 // order: 404 for the role, 422 role.user_exists if a user already holds it,
-// 404 for an unknown user, 422 entity.db_constraint_violated for a
-// machine-to-machine role. All or none.
+// 404 for an unknown user, then, row by row as Logto's insert meets them,
+// 422 entity.db_constraint_violated for a machine-to-machine role and 422
+// entity.unique_integrity_violation for a user id given twice (Logto's
+// unique index on the pair refuses it). All or none.
 func (s *Service) AddRoleUsers(ctx context.Context, roleID string, userIDs []string) error {
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
 		if _, err := q.GetRole(ctx, s.cfg.Tenant, roleID); err != nil {
@@ -178,10 +180,15 @@ func (s *Service) AddRoleUsers(ctx context.Context, roleID string, userIDs []str
 				return userNotFound(id, err)
 			}
 		}
-		for _, id := range add {
+		linked := make(map[string]bool, len(add))
+		for _, id := range userIDs {
+			if linked[id] {
+				return uniqueViolation()
+			}
 			if err := s.linkUserRole(ctx, q, id, roleID); err != nil {
 				return err
 			}
+			linked[id] = true
 		}
 		return nil
 	})

@@ -339,6 +339,7 @@ func TestRoleUsers(t *testing.T) {
 		m2m := managementRoleID(t, e)
 		a := createTestUser(t, e, map[string]any{"username": "anna"})
 		b := createTestUser(t, e, map[string]any{"username": "bert"})
+		a2 := createTestUser(t, e, map[string]any{"username": "carl"})
 		var us []userBody
 		r := e.Must(200, "GET", "/api/roles/ur1/users", nil, &us)
 		if len(us) != 0 || string(r.Body) != "[]" || r.Header.Get("Total-Number") != "0" {
@@ -358,6 +359,29 @@ func TestRoleUsers(t *testing.T) {
 		wantAPIError(t, "m2m role", e.API("POST", "/api/roles/"+m2m+"/users", map[string]any{"userIds": []string{b.ID}}), 422, "entity.db_constraint_violated", "")
 		wantAPIError(t, "empty", e.API("POST", "/api/roles/ur1/users", map[string]any{"userIds": []string{}}), 400, "guard.invalid_input", "")
 		wantAPIError(t, "empty id", e.API("POST", "/api/roles/ur1/users", map[string]any{"userIds": []string{""}}), 400, "guard.invalid_input", "")
+		// A user id given twice: Logto's insert meets its unique index on
+		// (user, role) and refuses the whole call; the checks before the
+		// insert come first.
+		repeats := []struct {
+			name, role string
+			userIDs    []string
+			status     int
+			code       string
+		}{
+			{"repeated", "ur1", []string{b.ID, b.ID}, 422, "entity.unique_integrity_violation"},
+			{"repeated after another", "ur1", []string{b.ID, a2.ID, b.ID}, 422, "entity.unique_integrity_violation"},
+			{"repeated holder", "ur1", []string{a.ID, a.ID}, 422, "role.user_exists"},
+			{"repeated unknown", "ur1", []string{b.ID, "nosuchuser00", "nosuchuser00"}, 404, "entity.not_exists_with_id"},
+			{"repeated, m2m role", m2m, []string{b.ID, b.ID}, 422, "entity.db_constraint_violated"},
+		}
+		for _, c := range repeats {
+			wantAPIError(t, c.name, e.API("POST", "/api/roles/"+c.role+"/users", map[string]any{"userIds": c.userIDs}), c.status, c.code, "")
+		}
+		// A refused call gives the role to no one.
+		e.Must(200, "GET", "/api/roles/ur1/users", nil, &us)
+		if len(us) != 1 || us[0].ID != a.ID {
+			t.Fatalf("after refused calls %+v", us)
+		}
 
 		e.Must(201, "POST", "/api/roles/ur1/users", map[string]any{"userIds": []string{b.ID}}, nil)
 		// Newest first; users made in the same millisecond by id, descending.
