@@ -382,3 +382,24 @@ func TestManagementAPIAuthErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestOrganizationColorAndCSS: the client sends and reads Logto's
+// organization color and customCss.
+func TestOrganizationColorAndCSS(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, e *apptest.Env) {
+		defer fatalOnFailure(t)
+		ctx := context.Background()
+		m := admin(e)
+		css := ".x{}"
+		o := must(m.CreateOrganization(ctx, client.OrganizationWrite{Name: "Painted",
+			Color: map[string]any{"primaryColor": "#abc"}, CustomCSS: &css}))
+		if o.Color["primaryColor"] != "#abc" || o.CustomCSS != css {
+			t.Fatalf("created %+v", o)
+		}
+		o = must(m.UpdateOrganization(ctx, o.ID, client.OrganizationWrite{Color: map[string]any{"isDarkModeEnabled": true}}))
+		got := must(m.GetOrganization(ctx, o.ID))
+		if len(got.Color) != 1 || got.Color["isDarkModeEnabled"] != true || got.CustomCSS != css {
+			t.Fatalf("updated %+v", got)
+		}
+	})
+}

@@ -11,7 +11,9 @@ type Organization struct {
 	Description   string            `json:"description,omitempty"`
 	CustomData    map[string]any    `json:"customData,omitempty"`
 	IsMfaRequired bool              `json:"isMfaRequired"`
+	Color         map[string]any    `json:"color,omitempty"` // primaryColor, isDarkModeEnabled, darkPrimaryColor
 	Branding      map[string]any    `json:"branding,omitempty"`
+	CustomCSS     string            `json:"customCss,omitempty"`
 	CreatedAt     int64             `json:"createdAt"` // epoch ms
 	UsersCount    int               `json:"usersCount,omitempty"`
 	FeaturedUsers []json.RawMessage `json:"featuredUsers,omitempty"`
@@ -27,7 +29,9 @@ type OrganizationWrite struct {
 	Description   *string        `json:"description,omitempty"`
 	CustomData    map[string]any `json:"customData,omitempty"`
 	IsMfaRequired *bool          `json:"isMfaRequired,omitempty"`
+	Color         map[string]any `json:"color,omitempty"` // primaryColor, isDarkModeEnabled, darkPrimaryColor
 	Branding      map[string]any `json:"branding,omitempty"`
+	CustomCSS     *string        `json:"customCss,omitempty"`
 }
 
 // OrganizationListOptions page and search organization lists.

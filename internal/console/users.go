@@ -169,7 +169,7 @@ func (c *console) addUserRoles(w http.ResponseWriter, r *http.Request, s *sessio
 		f.fail("roleId", "Pick at least one role.")
 		return c.againUser(w, r, s, "roles", f, nil)
 	}
-	if err := c.svc.AddUserRoles(r.Context(), id, ids); err != nil {
+	if _, err := c.svc.AddUserRoles(r.Context(), id, ids); err != nil {
 		return c.againUser(w, r, s, "roles", f, err)
 	}
 	return c.redirect(w, r, "/users/"+id+"#roles", plural(len(ids), "role", "roles")+" assigned.")

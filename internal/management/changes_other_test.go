@@ -81,7 +81,7 @@ func TestChangesKeysCustomizerUsers(t *testing.T) {
 			if err != nil {
 				return change.Set{}, err
 			}
-			if err := f.s.AddUserRoles(f.ctx, u.ID, []string{role}); err != nil {
+			if _, err := f.s.AddUserRoles(f.ctx, u.ID, []string{role}); err != nil {
 				return change.Set{}, err
 			}
 			if err := f.s.RemoveRoleUser(f.ctx, role, u.ID); err != nil {

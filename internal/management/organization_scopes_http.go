@@ -25,8 +25,10 @@ func templateBody(g *Guard, create bool) (u store.TemplateUpdate) {
 	return u
 }
 
+// listOrganizationScopes: pagination is optional, as in Logto
+// (isPaginationOptional): without page or page_size every scope comes back.
 func (a *api) listOrganizationScopes(w http.ResponseWriter, r *http.Request) error {
-	p, err := parsePager(r, true)
+	p, err := parsePager(r, false)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package management
 
 import (
+	"encoding/json"
 	"net/http"
+	"regexp"
 
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -66,7 +68,55 @@ func organizationBody(g *Guard, create bool) (u store.OrganizationUpdate) {
 		u.IsMfaRequired = &v
 	}
 	u.Branding, _ = g.Object("branding", false)
+	u.Color = organizationColor(g)
+	u.CustomCSS, u.CustomCSSSet = g.NullableString("customCss", 0)
 	return u
+}
+
+// hexColor is Logto's hexColorRegEx: #rgb or #rrggbb, any case.
+var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$`)
+
+// organizationColor reads Logto's color object: primaryColor and
+// darkPrimaryColor hex colors, isDarkModeEnabled a boolean, each optional;
+// other keys are dropped (zod's default). nil when absent or invalid.
+func organizationColor(g *Guard) json.RawMessage {
+	raw, ok := g.Object("color", false)
+	if !ok {
+		return nil
+	}
+	var in map[string]json.RawMessage
+	if json.Unmarshal(raw, &in) != nil {
+		return nil
+	}
+	out := map[string]any{}
+	valid := true
+	for _, k := range []string{"primaryColor", "darkPrimaryColor"} {
+		v, ok := in[k]
+		if !ok {
+			continue
+		}
+		var c string
+		if jsonType(v) != "string" || json.Unmarshal(v, &c) != nil || !hexColor.MatchString(c) {
+			g.add(issue{Code: "invalid_string", Path: []any{"color", k}, Message: "Invalid"})
+			valid = false
+			continue
+		}
+		out[k] = c
+	}
+	if v, ok := in["isDarkModeEnabled"]; ok {
+		if jsonType(v) != "boolean" {
+			g.typeIssue("color", "boolean", v)
+			g.issues[len(g.issues)-1].Path = []any{"color", "isDarkModeEnabled"}
+			valid = false
+		} else {
+			out["isDarkModeEnabled"] = string(v) == "true"
+		}
+	}
+	if !valid {
+		return nil
+	}
+	b, _ := json.Marshal(out)
+	return b
 }
 
 func (a *api) createOrganization(w http.ResponseWriter, r *http.Request) error {
@@ -75,7 +125,8 @@ func (a *api) createOrganization(w http.ResponseWriter, r *http.Request) error {
 	if err := g.Err(); err != nil {
 		return err
 	}
-	o := store.Organization{Name: *u.Name, Description: u.Description, CustomData: u.CustomData, Branding: u.Branding}
+	o := store.Organization{Name: *u.Name, Description: u.Description, CustomData: u.CustomData,
+		Color: u.Color, Branding: u.Branding, CustomCSS: u.CustomCSS}
 	if u.IsMfaRequired != nil {
 		o.IsMfaRequired = *u.IsMfaRequired
 	}

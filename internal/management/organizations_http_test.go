@@ -1,7 +1,10 @@
 package management_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apptest"
@@ -36,7 +39,7 @@ func TestOrganizationRoutes(t *testing.T) {
 		// Create: 201, a 12-character id, defaults.
 		var acme orgBody
 		r := e.Must(201, "POST", "/api/organizations", map[string]any{"name": "Acme", "description": "The company", "customData": map[string]any{"k": 1}}, &acme)
-		if got := jsonKeys(t, r); !reflect.DeepEqual(got, []string{"branding", "createdAt", "customData", "description", "id", "isMfaRequired", "name", "tenantId"}) {
+		if got := jsonKeys(t, r); !reflect.DeepEqual(got, []string{"branding", "color", "createdAt", "customCss", "customData", "description", "id", "isMfaRequired", "name", "tenantId"}) {
 			t.Fatalf("keys %v", got)
 		}
 		if len(acme.ID) != 12 || acme.TenantID != "default" || acme.CustomData["k"] != 1.0 || acme.Branding == nil || acme.IsMfaRequired {
@@ -57,9 +60,65 @@ func TestOrganizationRoutes(t *testing.T) {
 		if got.Name != "Acme Inc" || got.Description != nil || got.Branding["logoUrl"] != "https://x" || got.CustomData["k"] != 1.0 {
 			t.Fatalf("patched %+v", got)
 		}
+		if !strings.Contains(string(r.Body), `"color":{}`) || !strings.Contains(string(r.Body), `"customCss":null`) {
+			t.Fatalf("created body %s", r.Body)
+		}
 		wantCode(t, "get unknown", e.API("GET", "/api/organizations/nope", nil), 404, "entity.not_exists_with_id")
 		wantCode(t, "patch unknown", e.API("PATCH", "/api/organizations/nope", map[string]any{"name": "x"}), 404, "entity.not_exists_with_id")
 		wantCode(t, "delete unknown", e.API("DELETE", "/api/organizations/nope", nil), 404, "entity.not_found")
+
+		// color and customCss are stored and returned (Logto keeps them);
+		// each PATCH leaves the fields it does not name alone.
+		colorCases := []struct {
+			name      string
+			body      map[string]any
+			color     string // the stored color, as JSON
+			customCSS string // "null" or the JSON string
+		}{
+			{"color", map[string]any{"color": map[string]any{"primaryColor": "#A1b2C3", "isDarkModeEnabled": true, "darkPrimaryColor": "#fff"}},
+				`{"darkPrimaryColor":"#fff","isDarkModeEnabled":true,"primaryColor":"#A1b2C3"}`, "null"},
+			{"customCss", map[string]any{"customCss": ".a{color:red}"},
+				`{"darkPrimaryColor":"#fff","isDarkModeEnabled":true,"primaryColor":"#A1b2C3"}`, `".a{color:red}"`},
+			{"unknown color keys dropped", map[string]any{"color": map[string]any{"primaryColor": "#123", "x": 1}}, `{"primaryColor":"#123"}`, `".a{color:red}"`},
+			{"customCss null", map[string]any{"customCss": nil}, `{"primaryColor":"#123"}`, "null"},
+			{"empty color", map[string]any{"color": map[string]any{}, "customCss": ""}, `{}`, `""`},
+		}
+		for _, c := range colorCases {
+			r := e.Must(200, "PATCH", "/api/organizations/"+acme.ID, c.body, nil)
+			for _, body := range [][]byte{r.Body, e.Must(200, "GET", "/api/organizations/"+acme.ID, nil, nil).Body} {
+				var o struct {
+					Color     json.RawMessage `json:"color"`
+					CustomCSS json.RawMessage `json:"customCss"`
+				}
+				if err := json.Unmarshal(body, &o); err != nil {
+					t.Fatal(err)
+				}
+				var color any
+				json.Unmarshal(o.Color, &color)
+				canon, _ := json.Marshal(color)
+				if string(canon) != c.color || string(o.CustomCSS) != c.customCSS {
+					t.Fatalf("%s: color %s customCss %s, want %s %s", c.name, canon, o.CustomCSS, c.color, c.customCSS)
+				}
+			}
+		}
+		var created orgBody
+		r = e.Must(201, "POST", "/api/organizations", map[string]any{"name": "Gamma", "color": map[string]any{"primaryColor": "#abcdef"}, "customCss": "b{}"}, &created)
+		if !strings.Contains(string(r.Body), `"color":{"primaryColor":"#abcdef"}`) || !strings.Contains(string(r.Body), `"customCss":"b{}"`) {
+			t.Fatalf("create with color %s", r.Body)
+		}
+		e.Must(204, "DELETE", "/api/organizations/"+created.ID, nil, nil)
+		badColor := []map[string]any{
+			{"color": "red"},
+			{"color": map[string]any{"primaryColor": "red"}},
+			{"color": map[string]any{"primaryColor": "#12"}},
+			{"color": map[string]any{"darkPrimaryColor": 12}},
+			{"color": map[string]any{"isDarkModeEnabled": "yes"}},
+			{"customCss": 1},
+		}
+		for _, b := range badColor {
+			wantCode(t, fmt.Sprint("bad ", b), e.API("PATCH", "/api/organizations/"+acme.ID, b), 400, "guard.invalid_input")
+			wantCode(t, fmt.Sprint("bad create ", b), e.API("POST", "/api/organizations", mergeMap(b, "name", "Bad")), 400, "guard.invalid_input")
+		}
 
 		// List: always paginated, newest first, q over id and name.
 		var list []orgBody
@@ -96,7 +155,7 @@ func TestOrganizationScopeRoutes(t *testing.T) {
 		wantCode(t, "no name", e.API("POST", "/api/organization-scopes", map[string]any{"description": "x"}), 400, "guard.invalid_input")
 
 		var list []map[string]any
-		r = e.Must(200, "GET", "/api/organization-scopes", nil, &list)
+		r = e.Must(200, "GET", "/api/organization-scopes?page=1", nil, &list)
 		if len(list) != 2 || list[0]["name"] != "read:data" || r.Header.Get("Total-Number") != "2" {
 			t.Fatalf("list %v", list)
 		}
@@ -319,6 +378,52 @@ func TestOrganizationApplicationRoutes(t *testing.T) {
 		e.Must(200, "GET", "/api/organizations/"+other.ID+"/applications", nil, &apps)
 		if len(apps) != 0 {
 			t.Fatalf("deleted app still a member: %+v", apps)
+		}
+	})
+}
+
+// mergeMap returns a copy of m with k set to v.
+func mergeMap(m map[string]any, k string, v any) map[string]any {
+	out := map[string]any{k: v}
+	for mk, mv := range m {
+		out[mk] = mv
+	}
+	return out
+}
+
+// TestOrganizationScopesPagination: as in Logto (isPaginationOptional),
+// without page or page_size every organization scope comes back, with no
+// paging headers; with either, the list is paginated (20 by default).
+func TestOrganizationScopesPagination(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, e *apptest.Env) {
+		const n = 23
+		for i := range n {
+			e.Must(201, "POST", "/api/organization-scopes", map[string]any{"name": fmt.Sprintf("scope:%02d", i)}, nil)
+		}
+		cases := []struct {
+			query       string
+			count       int
+			first       string
+			totalNumber string // "" for none
+		}{
+			{"", n, "scope:00", ""},
+			{"?q=scope:1", 10, "scope:10", ""},
+			{"?page=1", 20, "scope:00", "23"},
+			{"?page=2", 3, "scope:20", "23"},
+			{"?page_size=5", 5, "scope:00", "23"},
+			{"?page=5&page_size=5", 3, "scope:20", "23"},
+			{"?q=scope:1&page_size=4&page=3", 2, "scope:18", "10"},
+		}
+		for _, c := range cases {
+			var list []map[string]any
+			r := e.Must(200, "GET", "/api/organization-scopes"+c.query, nil, &list)
+			if len(list) != c.count || list[0]["name"] != c.first || r.Header.Get("Total-Number") != c.totalNumber {
+				t.Fatalf("%q: %d scopes from %v, Total-Number %q; want %d from %s, %q", c.query, len(list), list[0]["name"],
+					r.Header.Get("Total-Number"), c.count, c.first, c.totalNumber)
+			}
+		}
+		for _, q := range []string{"?page=0", "?page_size=0", "?page_size=101", "?page=x"} {
+			wantCode(t, q, e.API("GET", "/api/organization-scopes"+q, nil), 400, "guard.invalid_pagination")
 		}
 	})
 }

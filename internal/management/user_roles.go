@@ -54,8 +54,10 @@ func (s *Service) ListUserRoles(ctx context.Context, userID string, search store
 // AddUserRoles gives user userID the roles roleIDs it does not hold yet
 // (roles it holds and repeats are skipped, as in Logto). Checks in Logto's
 // order: 404 for the user, 422 user.invalid_role_type for a
-// machine-to-machine role, 404 for an unknown role. All or none.
-func (s *Service) AddUserRoles(ctx context.Context, userID string, roleIDs []string) error {
+// machine-to-machine role, 404 for an unknown role. All or none. It
+// returns the ids it added (Logto's addedRoleIds), never nil.
+func (s *Service) AddUserRoles(ctx context.Context, userID string, roleIDs []string) ([]string, error) {
+	added := []string{}
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
 		if _, err := q.GetUser(ctx, s.cfg.Tenant, userID); err != nil {
 			return userNotFound(userID, err)
@@ -89,9 +91,13 @@ func (s *Service) AddUserRoles(ctx context.Context, userID string, roleIDs []str
 				return err
 			}
 		}
+		added = add
 		return nil
 	})
-	return storeError(err)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return added, nil
 }
 
 // ReplaceUserRoles makes roleIDs the user's whole set of roles. 404 for the
@@ -151,8 +157,10 @@ func (s *Service) ListRoleUsers(ctx context.Context, roleID string, f store.User
 
 // AddRoleUsers gives role roleID to the users userIDs. Checks in Logto's
 // order: 404 for the role, 422 role.user_exists if a user already holds it,
-// 404 for an unknown user, 422 entity.db_constraint_violated for a
-// machine-to-machine role. All or none.
+// 404 for an unknown user, then, row by row as Logto's insert meets them,
+// 422 entity.db_constraint_violated for a machine-to-machine role and 422
+// entity.unique_integrity_violation for a user id given twice (Logto's
+// unique index on the pair refuses it). All or none.
 func (s *Service) AddRoleUsers(ctx context.Context, roleID string, userIDs []string) error {
 	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
 		if _, err := q.GetRole(ctx, s.cfg.Tenant, roleID); err != nil {
@@ -172,10 +180,15 @@ func (s *Service) AddRoleUsers(ctx context.Context, roleID string, userIDs []str
 				return userNotFound(id, err)
 			}
 		}
-		for _, id := range add {
+		linked := make(map[string]bool, len(add))
+		for _, id := range userIDs {
+			if linked[id] {
+				return uniqueViolation()
+			}
 			if err := s.linkUserRole(ctx, q, id, roleID); err != nil {
 				return err
 			}
+			linked[id] = true
 		}
 		return nil
 	})

@@ -279,10 +279,14 @@ func (a *api) addUserRoles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.AddUserRoles(r.Context(), r.PathValue("userId"), ids); err != nil {
+	added, err := a.svc.AddUserRoles(r.Context(), r.PathValue("userId"), ids)
+	if err != nil {
 		return err
 	}
-	return writeText(w, http.StatusCreated)
+	return writeJSON(w, http.StatusCreated, struct {
+		RoleIDs      []string `json:"roleIds"`
+		AddedRoleIDs []string `json:"addedRoleIds"`
+	}{ids, added})
 }
 
 func (a *api) replaceUserRoles(w http.ResponseWriter, r *http.Request) error {
@@ -293,7 +297,9 @@ func (a *api) replaceUserRoles(w http.ResponseWriter, r *http.Request) error {
 	if err := a.svc.ReplaceUserRoles(r.Context(), r.PathValue("userId"), ids); err != nil {
 		return err
 	}
-	return writeText(w, http.StatusOK)
+	return writeJSON(w, http.StatusOK, struct {
+		RoleIDs []string `json:"roleIds"`
+	}{ids})
 }
 
 func (a *api) removeUserRole(w http.ResponseWriter, r *http.Request) error {

@@ -278,13 +278,22 @@ func TestUserRoles(t *testing.T) {
 		wantAPIError(t, "unknown user", e.API("POST", "/api/users/nosuchuser00/roles", map[string]any{"roleIds": []string{"ur1"}}), 404, "entity.not_exists_with_id", "")
 		wantAPIError(t, "empty id", e.API("POST", base, map[string]any{"roleIds": []string{""}}), 400, "guard.invalid_input", "")
 		wantAPIError(t, "no roleIds", e.API("POST", base, map[string]any{}), 400, "guard.invalid_input", "")
-		r := e.Must(201, "POST", base, map[string]any{"roleIds": []string{"ur1", "ur1", "dflt"}}, nil)
-		if string(r.Body) != "Created" {
-			t.Fatalf("post body %q", r.Body)
+		// Logto answers 201 {roleIds: as sent, addedRoleIds: newly added}:
+		// duplicates and roles held are skipped.
+		posts := []struct {
+			roleIds []string
+			want    string
+		}{
+			{[]string{"ur1", "ur1", "dflt"}, `{"roleIds":["ur1","ur1","dflt"],"addedRoleIds":["ur1"]}`},
+			{[]string{"ur1"}, `{"roleIds":["ur1"],"addedRoleIds":[]}`},
+			{[]string{}, `{"roleIds":[],"addedRoleIds":[]}`},
 		}
-		// Roles held are skipped.
-		e.Must(201, "POST", base, map[string]any{"roleIds": []string{"ur1"}}, nil)
-		e.Must(201, "POST", base, map[string]any{"roleIds": []string{}}, nil)
+		for _, p := range posts {
+			r := e.Must(201, "POST", base, map[string]any{"roleIds": p.roleIds}, nil)
+			if got := strings.TrimSpace(string(r.Body)); got != p.want || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("POST %v: body %s (%s), want %s", p.roleIds, got, r.Header.Get("Content-Type"), p.want)
+			}
+		}
 		if got, total := roleIDs(""); !reflect.DeepEqual(got, []string{"dflt", "ur1"}) || total != "2" {
 			t.Fatalf("after post %v %s", got, total)
 		}
@@ -296,9 +305,9 @@ func TestUserRoles(t *testing.T) {
 		}
 		wantAPIError(t, "list unknown user", e.API("GET", "/api/users/nosuchuser00/roles", nil), 404, "entity.not_exists_with_id", "")
 
-		r = e.Must(200, "PUT", base, map[string]any{"roleIds": []string{"ur2"}}, nil)
-		if string(r.Body) != "OK" {
-			t.Fatalf("put body %q", r.Body)
+		r := e.Must(200, "PUT", base, map[string]any{"roleIds": []string{"ur2"}}, nil)
+		if got := strings.TrimSpace(string(r.Body)); got != `{"roleIds":["ur2"]}` {
+			t.Fatalf("put body %s", got)
 		}
 		if got, _ := roleIDs(""); !reflect.DeepEqual(got, []string{"ur2"}) {
 			t.Fatalf("after put %v", got)
@@ -314,7 +323,10 @@ func TestUserRoles(t *testing.T) {
 
 		e.Must(204, "DELETE", base+"/ur2", nil, nil)
 		wantAPIError(t, "delete again", e.API("DELETE", base+"/ur2", nil), 404, "entity.not_found", "The resource does not exist.")
-		e.Must(200, "PUT", base, map[string]any{"roleIds": []string{}}, nil)
+		r = e.Must(200, "PUT", base, map[string]any{"roleIds": []string{}}, nil)
+		if got := strings.TrimSpace(string(r.Body)); got != `{"roleIds":[]}` {
+			t.Fatalf("put [] body %s", got)
+		}
 		if got, total := roleIDs(""); len(got) != 0 || total != "0" {
 			t.Fatalf("after clearing %v %s", got, total)
 		}
@@ -327,6 +339,7 @@ func TestRoleUsers(t *testing.T) {
 		m2m := managementRoleID(t, e)
 		a := createTestUser(t, e, map[string]any{"username": "anna"})
 		b := createTestUser(t, e, map[string]any{"username": "bert"})
+		a2 := createTestUser(t, e, map[string]any{"username": "carl"})
 		var us []userBody
 		r := e.Must(200, "GET", "/api/roles/ur1/users", nil, &us)
 		if len(us) != 0 || string(r.Body) != "[]" || r.Header.Get("Total-Number") != "0" {
@@ -346,6 +359,29 @@ func TestRoleUsers(t *testing.T) {
 		wantAPIError(t, "m2m role", e.API("POST", "/api/roles/"+m2m+"/users", map[string]any{"userIds": []string{b.ID}}), 422, "entity.db_constraint_violated", "")
 		wantAPIError(t, "empty", e.API("POST", "/api/roles/ur1/users", map[string]any{"userIds": []string{}}), 400, "guard.invalid_input", "")
 		wantAPIError(t, "empty id", e.API("POST", "/api/roles/ur1/users", map[string]any{"userIds": []string{""}}), 400, "guard.invalid_input", "")
+		// A user id given twice: Logto's insert meets its unique index on
+		// (user, role) and refuses the whole call; the checks before the
+		// insert come first.
+		repeats := []struct {
+			name, role string
+			userIDs    []string
+			status     int
+			code       string
+		}{
+			{"repeated", "ur1", []string{b.ID, b.ID}, 422, "entity.unique_integrity_violation"},
+			{"repeated after another", "ur1", []string{b.ID, a2.ID, b.ID}, 422, "entity.unique_integrity_violation"},
+			{"repeated holder", "ur1", []string{a.ID, a.ID}, 422, "role.user_exists"},
+			{"repeated unknown", "ur1", []string{b.ID, "nosuchuser00", "nosuchuser00"}, 404, "entity.not_exists_with_id"},
+			{"repeated, m2m role", m2m, []string{b.ID, b.ID}, 422, "entity.db_constraint_violated"},
+		}
+		for _, c := range repeats {
+			wantAPIError(t, c.name, e.API("POST", "/api/roles/"+c.role+"/users", map[string]any{"userIds": c.userIDs}), c.status, c.code, "")
+		}
+		// A refused call gives the role to no one.
+		e.Must(200, "GET", "/api/roles/ur1/users", nil, &us)
+		if len(us) != 1 || us[0].ID != a.ID {
+			t.Fatalf("after refused calls %+v", us)
+		}
 
 		e.Must(201, "POST", "/api/roles/ur1/users", map[string]any{"userIds": []string{b.ID}}, nil)
 		// Newest first; users made in the same millisecond by id, descending.

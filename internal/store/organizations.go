@@ -21,33 +21,37 @@ type Organization struct {
 	Description   *string         `json:"description"`
 	CustomData    json.RawMessage `json:"customData"`
 	IsMfaRequired bool            `json:"isMfaRequired"`
+	Color         json.RawMessage `json:"color"`
 	Branding      json.RawMessage `json:"branding"`
+	CustomCSS     *string         `json:"customCss"`
 	CreatedAt     int64           `json:"createdAt"`
 }
 
 // organizationColumns are an organization's columns, for a query where
 // the table is aliased o.
-const organizationColumns = `o.tenant_id, o.id, o.name, o.description, o.custom_data, o.is_mfa_required, o.branding, o.created_at`
+const organizationColumns = `o.tenant_id, o.id, o.name, o.description, o.custom_data, o.is_mfa_required, o.color, o.branding, o.custom_css, o.created_at`
 
 // organizationReturning is organizationColumns unqualified, for RETURNING
 // (SQLite does not take a qualified name there).
-const organizationReturning = `tenant_id, id, name, description, custom_data, is_mfa_required, branding, created_at`
+const organizationReturning = `tenant_id, id, name, description, custom_data, is_mfa_required, color, branding, custom_css, created_at`
 
 // organizationSearchColumns are the fields GET /api/organizations searches.
 var organizationSearchColumns = map[string]string{"id": "o.id", "name": "o.name"}
 
 func scanOrganization(row interface{ Scan(...any) error }) (*Organization, error) {
 	var (
-		o                    Organization
-		description          sql.NullString
-		customData, branding []byte
+		o                           Organization
+		description, customCSS      sql.NullString
+		customData, color, branding []byte
 	)
-	if err := row.Scan(&o.TenantID, &o.ID, &o.Name, &description, &customData, &o.IsMfaRequired, &branding, &o.CreatedAt); err != nil {
+	if err := row.Scan(&o.TenantID, &o.ID, &o.Name, &description, &customData, &o.IsMfaRequired, &color, &branding, &customCSS, &o.CreatedAt); err != nil {
 		return nil, err
 	}
 	o.Description = stringPtr(description)
 	o.CustomData = json.RawMessage(customData)
+	o.Color = json.RawMessage(color)
 	o.Branding = json.RawMessage(branding)
+	o.CustomCSS = stringPtr(customCSS)
 	return &o, nil
 }
 
@@ -62,10 +66,14 @@ func (q *Queries) InsertOrganization(ctx context.Context, o *Organization) error
 	if err != nil {
 		return err
 	}
-	_, err = q.q.ExecContext(ctx, `INSERT INTO organizations (tenant_id, id, name, description, custom_data, is_mfa_required, branding, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, o.TenantID, o.ID, o.Name, o.Description, custom, o.IsMfaRequired, branding, o.CreatedAt)
+	color, err := jsonArg("color", o.Color, emptyObject)
+	if err != nil {
+		return err
+	}
+	_, err = q.q.ExecContext(ctx, `INSERT INTO organizations (tenant_id, id, name, description, custom_data, is_mfa_required, color, branding, custom_css, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, o.TenantID, o.ID, o.Name, o.Description, custom, o.IsMfaRequired, color, branding, o.CustomCSS, o.CreatedAt)
 	if err == nil {
-		o.CustomData, o.Branding = json.RawMessage(custom), json.RawMessage(branding)
+		o.CustomData, o.Color, o.Branding = json.RawMessage(custom), json.RawMessage(color), json.RawMessage(branding)
 	}
 	return wrap("insert organization "+o.ID, err)
 }
@@ -85,7 +93,11 @@ type OrganizationUpdate struct {
 	DescriptionSet bool
 	CustomData     json.RawMessage
 	IsMfaRequired  *bool
+	Color          json.RawMessage
 	Branding       json.RawMessage
+	// CustomCSS is set (possibly to NULL) when CustomCSSSet.
+	CustomCSS    *string
+	CustomCSSSet bool
 }
 
 // UpdateOrganization changes the organization id and returns it;
@@ -119,6 +131,16 @@ func (q *Queries) UpdateOrganization(ctx context.Context, tenant, id string, u O
 			return nil, err
 		}
 		set("branding", v)
+	}
+	if u.Color != nil {
+		v, err := jsonArg("color", u.Color, emptyObject)
+		if err != nil {
+			return nil, err
+		}
+		set("color", v)
+	}
+	if u.CustomCSSSet {
+		set("custom_css", u.CustomCSS)
 	}
 	if len(sets) == 0 {
 		return q.GetOrganization(ctx, tenant, id)
