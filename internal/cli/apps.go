@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/client"
@@ -9,6 +11,7 @@ import (
 
 const appsHelp = `Usage:
   gatehouse apps list                               list the applications
+  gatehouse apps show ID                            show an application and its roles
   gatehouse apps create --name NAME [--description TEXT]
                                                     create an M2M application; prints its id and
                                                     secret (--json: the application plus "secret",
@@ -35,6 +38,41 @@ func (r *runner) appsList(args []string) int {
 	}
 	return output(r, apps, []string{"ID", "NAME", "TYPE", "CREATED", "DESCRIPTION"}, func(a client.Application) []string {
 		return []string{a.ID, a.Name, a.Type, date(a.CreatedAt), a.Description}
+	})
+}
+
+func (r *runner) appsShow(args []string) int {
+	c := r.flags("apps show", appsHelp)
+	pos, code := r.parse(c, args, 1, 1)
+	if code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	app, err := m.GetApplication(r.ctx, pos[0])
+	if err != nil {
+		return r.fail(fmt.Errorf("application %s: %w", pos[0], err))
+	}
+	roles, err := collect(m.AllApplicationRoles(r.ctx, app.ID, client.ListOptions{}))
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(struct {
+			*client.Application
+			Roles []client.Role `json:"roles"`
+		}{app, roles})
+	}
+	names := make([]string, 0, len(roles))
+	for _, x := range roles {
+		names = append(names, x.Name)
+	}
+	slices.Sort(names)
+	return r.fields([][2]string{
+		{"ID", app.ID}, {"NAME", app.Name}, {"TYPE", app.Type}, {"DESCRIPTION", app.Description},
+		{"CREATED", date(app.CreatedAt)}, {"ROLES", strings.Join(names, " ")},
 	})
 }
 

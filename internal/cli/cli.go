@@ -48,10 +48,10 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 already exists, 5 credentia
 
 // Usage is the summary of the commands, for gatehouse help.
 const Usage = `  gatehouse token [flags]    get an access token, or --decode one
-  gatehouse apps ...         list|create|delete|secrets applications
-  gatehouse resources ...    list|create API resources
-  gatehouse scopes ...       list|create the scopes (permissions) of a resource
-  gatehouse roles ...        list|create roles, assign them to apps, grant them scopes
+  gatehouse apps ...         list|show|create|delete|secrets applications
+  gatehouse resources ...    list|show|create|delete API resources
+  gatehouse scopes ...       list|create|delete the scopes (permissions) of a resource
+  gatehouse roles ...        list|show|create|delete roles, assign|unassign them to apps, grant them scopes
 `
 
 // Run runs a CLI command; args[0] is token, apps, resources, scopes or
@@ -73,16 +73,17 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 		return r.token(args[1:])
 	case "apps":
 		return r.group("apps", args[1:], appsHelp, map[string]func([]string) int{
-			"list": r.appsList, "create": r.appsCreate, "delete": r.appsDelete, "secrets": r.appsSecrets})
+			"list": r.appsList, "show": r.appsShow, "create": r.appsCreate, "delete": r.appsDelete, "secrets": r.appsSecrets})
 	case "resources":
 		return r.group("resources", args[1:], resourcesHelp, map[string]func([]string) int{
-			"list": r.resourcesList, "create": r.resourcesCreate})
+			"list": r.resourcesList, "show": r.resourcesShow, "create": r.resourcesCreate, "delete": r.resourcesDelete})
 	case "scopes":
 		return r.group("scopes", args[1:], scopesHelp, map[string]func([]string) int{
-			"list": r.scopesList, "create": r.scopesCreate})
+			"list": r.scopesList, "create": r.scopesCreate, "delete": r.scopesDelete})
 	case "roles":
 		return r.group("roles", args[1:], rolesHelp, map[string]func([]string) int{
-			"list": r.rolesList, "create": r.rolesCreate, "assign": r.rolesAssign, "grant": r.rolesGrant})
+			"list": r.rolesList, "show": r.rolesShow, "create": r.rolesCreate, "delete": r.rolesDelete,
+			"assign": r.rolesAssign, "unassign": r.rolesUnassign, "grant": r.rolesGrant})
 	}
 	fmt.Fprintf(stderr, "gatehouse: unknown command %q\n", args[0])
 	return ExitUsage
@@ -400,4 +401,20 @@ func output[T any](r *runner, items []T, header []string, row func(T) []string) 
 		rows = append(rows, row(x))
 	}
 	return r.table(header, rows)
+}
+
+// fields writes one item as aligned "NAME  value" lines.
+func (r *runner) fields(kv [][2]string) int {
+	rows := make([][]string, 0, len(kv))
+	for _, x := range kv {
+		rows = append(rows, []string{x[0], first(x[1], "-")})
+	}
+	tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
+	for _, row := range rows {
+		fmt.Fprintln(tw, strings.NewReplacer("\n", " ").Replace(row[0]+"\t"+row[1]))
+	}
+	if err := tw.Flush(); err != nil {
+		return r.fail(err)
+	}
+	return ExitOK
 }
