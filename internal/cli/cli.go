@@ -52,10 +52,11 @@ const Usage = `  gatehouse token [flags]    get an access token, or --decode one
   gatehouse resources ...    list|show|create|delete API resources
   gatehouse scopes ...       list|create|delete the scopes (permissions) of a resource
   gatehouse roles ...        list|show|create|delete roles, assign|unassign them to apps, grant them scopes
+  gatehouse keys ...         list|rotate|delete the token signing keys
 `
 
-// Run runs a CLI command; args[0] is token, apps, resources, scopes or
-// roles. It returns the exit code. Standard input is os.Stdin (for
+// Run runs a CLI command; args[0] is token, apps, resources, scopes,
+// roles or keys. It returns the exit code. Standard input is os.Stdin (for
 // token --decode -).
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	return RunStdin(ctx, args, getenv, os.Stdin, stdout, stderr)
@@ -84,6 +85,9 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 		return r.group("roles", args[1:], rolesHelp, map[string]func([]string) int{
 			"list": r.rolesList, "show": r.rolesShow, "create": r.rolesCreate, "delete": r.rolesDelete,
 			"assign": r.rolesAssign, "unassign": r.rolesUnassign, "grant": r.rolesGrant})
+	case "keys":
+		return r.group("keys", args[1:], keysHelp, map[string]func([]string) int{
+			"list": r.keysList, "rotate": r.keysRotate, "delete": r.keysDelete})
 	}
 	fmt.Fprintf(stderr, "gatehouse: unknown command %q\n", args[0])
 	return ExitUsage
