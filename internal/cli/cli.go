@@ -48,6 +48,8 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 already exists, 5 credentia
 
 // Usage is the summary of the commands, for gatehouse help.
 const Usage = `  gatehouse token [flags]    get an access token, or --decode one
+  gatehouse token introspect|revoke TOKEN|-
+                             ask the server about a token, or revoke it
   gatehouse apps ...         list|show|create|delete|secrets applications
   gatehouse resources ...    list|show|create|delete API resources
   gatehouse scopes ...       list|create|delete the scopes (permissions) of a resource
@@ -71,6 +73,14 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	switch args[0] {
 	case "token":
+		if len(args) > 1 {
+			switch args[1] {
+			case "introspect":
+				return r.tokenIntrospect(args[2:])
+			case "revoke":
+				return r.tokenRevoke(args[2:])
+			}
+		}
 		return r.token(args[1:])
 	case "apps":
 		return r.group("apps", args[1:], appsHelp, map[string]func([]string) int{
