@@ -24,7 +24,7 @@ const (
 	ExitOK       = 0 // done
 	ExitFailure  = 1 // the server or the network failed, or an unexpected answer
 	ExitUsage    = 2 // bad flags or arguments
-	ExitNotFound = 3 // the application, resource, role or scope does not exist
+	ExitNotFound = 3 // the application, resource, role, scope or signing key does not exist
 	ExitConflict = 4 // already exists (a name or indicator in use, a role already held)
 	ExitAuth     = 5 // credentials refused (401, invalid_client) or not allowed (403)
 )
@@ -55,10 +55,11 @@ const Usage = `  gatehouse token [flags]    get an access token, or --decode one
   gatehouse scopes ...       list|create|delete the scopes (permissions) of a resource
   gatehouse roles ...        list|show|create|delete roles, assign|unassign them to apps, grant them scopes
   gatehouse keys ...         list|rotate|delete the token signing keys
+  gatehouse logs [flags]     the audit log, newest first, with filters
 `
 
 // Run runs a CLI command; args[0] is token, apps, resources, scopes,
-// roles or keys. It returns the exit code. Standard input is os.Stdin (for
+// roles, keys or logs. It returns the exit code. Standard input is os.Stdin (for
 // token --decode -).
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	return RunStdin(ctx, args, getenv, os.Stdin, stdout, stderr)
@@ -95,6 +96,8 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 		return r.group("roles", args[1:], rolesHelp, map[string]func([]string) int{
 			"list": r.rolesList, "show": r.rolesShow, "create": r.rolesCreate, "delete": r.rolesDelete,
 			"assign": r.rolesAssign, "unassign": r.rolesUnassign, "grant": r.rolesGrant})
+	case "logs":
+		return r.logs(args[1:])
 	case "keys":
 		return r.group("keys", args[1:], keysHelp, map[string]func([]string) int{
 			"list": r.keysList, "rotate": r.keysRotate, "delete": r.keysDelete})
