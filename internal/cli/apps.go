@@ -16,6 +16,8 @@ const appsHelp = `Usage:
                                                     create an M2M application; prints its id and
                                                     secret (--json: the application plus "secret",
                                                     the value of its Default secret)
+  gatehouse apps update ID [--name NAME] [--description TEXT]
+                                                    rename an application or change its description
   gatehouse apps delete ID...                       delete applications (their secrets and roles go too)
   gatehouse apps secrets ID                         list an application's secrets, with their values
   gatehouse apps secrets ID --add NAME [--expires DURATION]
@@ -207,4 +209,33 @@ func (r *runner) secretsTable(secrets []client.ApplicationSecret) int {
 		rows = append(rows, []string{s.Name, s.Value, date(s.CreatedAt), exp})
 	}
 	return r.table([]string{"NAME", "VALUE", "CREATED", "EXPIRES"}, rows)
+}
+
+func (r *runner) appsUpdate(args []string) int {
+	c := r.flags("apps update", appsHelp)
+	var in client.ApplicationUpdate
+	optString(c.fs, "name", &in.Name)
+	optString(c.fs, "description", &in.Description)
+	pos, code := r.parse(c, args, 1, 1)
+	if code >= 0 {
+		return code
+	}
+	if in.Name == nil && in.Description == nil {
+		return r.usage(c, "nothing to change: give --name or --description")
+	}
+	if in.Name != nil && *in.Name == "" {
+		return r.usage(c, "--name cannot be empty")
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	app, err := m.UpdateApplication(r.ctx, pos[0], in)
+	if err != nil {
+		return r.fail(fmt.Errorf("application %s: %w", pos[0], err))
+	}
+	if r.json {
+		return r.printJSON(app)
+	}
+	return r.table([]string{"ID", "NAME", "DESCRIPTION"}, [][]string{{app.ID, app.Name, app.Description}})
 }

@@ -50,10 +50,10 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 already exists, 5 credentia
 const Usage = `  gatehouse token [flags]    get an access token, or --decode one
   gatehouse token introspect|revoke TOKEN|-
                              ask the server about a token, or revoke it
-  gatehouse apps ...         list|show|create|delete|secrets applications
-  gatehouse resources ...    list|show|create|delete API resources
-  gatehouse scopes ...       list|create|delete the scopes (permissions) of a resource
-  gatehouse roles ...        list|show|create|delete roles, assign|unassign them to apps, grant them scopes
+  gatehouse apps ...         list|show|create|update|delete|secrets applications
+  gatehouse resources ...    list|show|create|update|delete API resources
+  gatehouse scopes ...       list|create|update|delete the scopes (permissions) of a resource
+  gatehouse roles ...        list|show|create|update|delete roles, assign|unassign them to apps, grant them scopes
   gatehouse keys ...         list|rotate|delete the token signing keys
   gatehouse logs [flags]     the audit log, newest first, with filters
 `
@@ -85,16 +85,18 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 		return r.token(args[1:])
 	case "apps":
 		return r.group("apps", args[1:], appsHelp, map[string]func([]string) int{
-			"list": r.appsList, "show": r.appsShow, "create": r.appsCreate, "delete": r.appsDelete, "secrets": r.appsSecrets})
+			"list": r.appsList, "show": r.appsShow, "create": r.appsCreate, "update": r.appsUpdate, "delete": r.appsDelete,
+			"secrets": r.appsSecrets})
 	case "resources":
 		return r.group("resources", args[1:], resourcesHelp, map[string]func([]string) int{
-			"list": r.resourcesList, "show": r.resourcesShow, "create": r.resourcesCreate, "delete": r.resourcesDelete})
+			"list": r.resourcesList, "show": r.resourcesShow, "create": r.resourcesCreate, "update": r.resourcesUpdate,
+			"delete": r.resourcesDelete})
 	case "scopes":
 		return r.group("scopes", args[1:], scopesHelp, map[string]func([]string) int{
-			"list": r.scopesList, "create": r.scopesCreate, "delete": r.scopesDelete})
+			"list": r.scopesList, "create": r.scopesCreate, "update": r.scopesUpdate, "delete": r.scopesDelete})
 	case "roles":
 		return r.group("roles", args[1:], rolesHelp, map[string]func([]string) int{
-			"list": r.rolesList, "show": r.rolesShow, "create": r.rolesCreate, "delete": r.rolesDelete,
+			"list": r.rolesList, "show": r.rolesShow, "create": r.rolesCreate, "update": r.rolesUpdate, "delete": r.rolesDelete,
 			"assign": r.rolesAssign, "unassign": r.rolesUnassign, "grant": r.rolesGrant})
 	case "logs":
 		return r.logs(args[1:])
@@ -434,4 +436,10 @@ func (r *runner) fields(kv [][2]string) int {
 		return r.fail(err)
 	}
 	return ExitOK
+}
+
+// optString makes --name a flag that sets *dst only when given (an
+// update's optional field).
+func optString(fs *flag.FlagSet, name string, dst **string) {
+	fs.Func(name, "", func(s string) error { *dst = &s; return nil })
 }

@@ -14,6 +14,8 @@ const rolesHelp = `Usage:
   gatehouse roles show ROLE                         show a role, its scopes and its applications
   gatehouse roles create --name NAME [--description TEXT] [--type m2m|user]
                                                     create a role (default type: m2m, for applications)
+  gatehouse roles update ROLE [--name NAME] [--description TEXT]
+                                                    rename a role or change its description
   gatehouse roles delete ROLE...                    delete roles (the applications holding them lose them)
   gatehouse roles assign ROLE APP-ID...             give a role to applications
   gatehouse roles unassign ROLE APP-ID...           take a role back from applications
@@ -267,4 +269,37 @@ func (r *runner) rolesUnassign(args []string) int {
 	}
 	fmt.Fprintf(r.stdout, "role %s (%s) taken from %s\n", role.Name, role.ID, strings.Join(pos[1:], ", "))
 	return ExitOK
+}
+
+func (r *runner) rolesUpdate(args []string) int {
+	c := r.flags("roles update", rolesHelp)
+	var in client.RoleUpdate
+	optString(c.fs, "name", &in.Name)
+	optString(c.fs, "description", &in.Description)
+	pos, code := r.parse(c, args, 1, 1)
+	if code >= 0 {
+		return code
+	}
+	if in.Name == nil && in.Description == nil {
+		return r.usage(c, "nothing to change: give --name or --description")
+	}
+	if in.Name != nil && *in.Name == "" || in.Description != nil && *in.Description == "" {
+		return r.usage(c, "--name and --description cannot be empty")
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	role, err := r.role(m, pos[0])
+	if err != nil {
+		return r.fail(err)
+	}
+	role, err = m.UpdateRole(r.ctx, role.ID, in)
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(role)
+	}
+	return r.table([]string{"ID", "NAME", "TYPE", "DESCRIPTION"}, [][]string{{role.ID, role.Name, role.Type, role.Description}})
 }
