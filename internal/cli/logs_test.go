@@ -1,9 +1,13 @@
 package cli_test
 
 import (
+	"bytes"
+	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apptest"
 	"github.com/gatehouse/gatehouse/internal/cli"
@@ -72,7 +76,7 @@ func TestLogsUsage(t *testing.T) {
 	s := &sh{t: t, env: map[string]string{}}
 	for _, c := range [][]string{
 		{"logs", "x"}, {"logs", "--page-size", "0"}, {"logs", "--page-size", "101"}, {"logs", "--page", "0"},
-		{"logs", "--result", "maybe"}, {"logs", "--page-size", "many"}, {"logs"}, // no credentials
+		{"logs", "--result", "maybe"}, {"logs", "--follow", "--interval", "1ms"}, {"logs", "--follow", "--page", "2"}, {"logs", "--page-size", "many"}, {"logs"}, // no credentials
 	} {
 		out, errs, code := s.run(c...)
 		if code != cli.ExitUsage || out != "" || !strings.Contains(errs, "Usage: gatehouse logs [--key KEY]") {
@@ -82,4 +86,76 @@ func TestLogsUsage(t *testing.T) {
 	if out := s.ok("logs", "--help"); !strings.Contains(out, "--key-prefix") || !strings.Contains(out, "Exit codes:") {
 		t.Errorf("logs --help:\n%s", out)
 	}
+}
+
+// notifyBuffer is a buffer safe for concurrent use that signals each write.
+type notifyBuffer struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{}
+}
+
+func (n *notifyBuffer) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	select {
+	case n.wrote <- struct{}{}:
+	default:
+	}
+	return n.b.Write(p)
+}
+
+func (n *notifyBuffer) String() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.b.String()
+}
+
+// waitFor waits until the buffer holds want entry lines (a guard ends a
+// stuck test; nothing here depends on timing).
+func (n *notifyBuffer) waitFor(t *testing.T, want string) {
+	t.Helper()
+	for !strings.Contains(n.String(), want) {
+		select {
+		case <-n.wrote:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("logs --follow never printed %q:\n%s", want, n.String())
+		}
+	}
+}
+
+// TestLogsFollow: logs --follow prints the existing entries, then a new
+// one once, and exits 0 when interrupted.
+func TestLogsFollow(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, e *apptest.Env) {
+		s := newSh(t, e)
+		s.ok("resources", "create", "--name", "Shop", "--indicator", "https://shop.api")
+		var app struct{ ID, Secret string }
+		s.jsonOut(&app, "apps", "create", "--name", "cron")
+		a := &sh{t: t, env: map[string]string{"GATEHOUSE_URL": e.URL, "GATEHOUSE_CLIENT_ID": app.ID, "GATEHOUSE_CLIENT_SECRET": app.Secret}}
+		a.ok("token", "--resource", "https://shop.api")
+
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		out := &notifyBuffer{wrote: make(chan struct{}, 1)}
+		var errb bytes.Buffer
+		done := make(chan int)
+		go func() {
+			done <- cli.Run(ctx, []string{"logs", "--follow", "--interval", "100ms", "--app", app.ID},
+				func(k string) string { return s.env[k] }, out, &errb)
+		}()
+		out.waitFor(t, "Success")
+		a.env["GATEHOUSE_CLIENT_SECRET"] = "wrong"
+		a.code(cli.ExitAuth, "token", "--resource", "https://shop.api")
+		out.waitFor(t, "Error")
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("logs --follow: exit %d: %s", code, errb.String())
+		}
+		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		if len(lines) != 3 || !regexp.MustCompile(`^TIME\s+KEY\s+RESULT\s+APP\s+ID$`).MatchString(lines[0]) ||
+			!strings.Contains(lines[1], "Success") || !strings.Contains(lines[2], "Error") {
+			t.Errorf("logs --follow:\n%s", out.String())
+		}
+	})
 }
