@@ -40,7 +40,8 @@ func (p ListLogsParams) values() url.Values {
 	if p.PageSize > 0 {
 		q.Set("page_size", strconv.Itoa(p.PageSize))
 	}
-	for k, v := range map[string]string{"logKey": p.LogKey, "applicationId": p.ApplicationID, "userId": p.UserID} {
+	for k, v := range map[string]string{"logKey": p.LogKey, "logKeyPrefix": p.LogKeyPrefix, "result": p.Result,
+		"applicationId": p.ApplicationID, "userId": p.UserID} {
 		if v != "" {
 			q.Set(k, v)
 		}

@@ -243,7 +243,12 @@ type LogEntry struct {
 // not sent. Search fields of ListOptions are not used by this route.
 type ListLogsParams struct {
 	ListOptions
-	LogKey        string
+	LogKey string
+	// LogKeyPrefix selects keys starting with it, like "Admin." for the
+	// admin audit trail (a Gatehouse extension; Logto ignores it).
+	LogKeyPrefix string
+	// Result selects "Success" or "Error" entries (a Gatehouse extension).
+	Result        string
 	ApplicationID string
 	UserID        string
 	StartTime     int64

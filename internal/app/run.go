@@ -65,7 +65,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return backup(ctx, args[1:], getenv, stdout, stderr)
 	case "rekey":
 		return rekey(ctx, args[1:], getenv, stdout, stderr)
-	case "token", "apps", "resources", "scopes", "roles":
+	case "token", "apps", "resources", "scopes", "roles", "keys", "logs":
 		return cli.Run(ctx, args, getenv, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, version.Get())

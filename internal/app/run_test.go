@@ -179,3 +179,15 @@ func TestServeMetricsListener(t *testing.T) {
 		t.Fatal("/metrics served on the public listener")
 	}
 }
+
+// TestCLICommandsDispatched: every command family of the management CLI
+// is reachable through the binary's Run (its --help answers, exit 0).
+func TestCLICommandsDispatched(t *testing.T) {
+	for _, cmd := range []string{"token", "apps", "resources", "scopes", "roles", "keys", "logs"} {
+		var stdout, stderr bytes.Buffer
+		code := Run(context.Background(), []string{cmd, "--help"}, func(string) string { return "" }, &stdout, &stderr)
+		if code != 0 || !strings.Contains(stdout.String(), "Usage:") {
+			t.Errorf("%s --help: exit %d\n%s%s", cmd, code, stdout.String(), stderr.String())
+		}
+	}
+}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/client"
@@ -9,10 +11,13 @@ import (
 
 const appsHelp = `Usage:
   gatehouse apps list                               list the applications
+  gatehouse apps show ID                            show an application and its roles
   gatehouse apps create --name NAME [--description TEXT]
                                                     create an M2M application; prints its id and
                                                     secret (--json: the application plus "secret",
                                                     the value of its Default secret)
+  gatehouse apps update ID [--name NAME] [--description TEXT]
+                                                    rename an application or change its description
   gatehouse apps delete ID...                       delete applications (their secrets and roles go too)
   gatehouse apps secrets ID                         list an application's secrets, with their values
   gatehouse apps secrets ID --add NAME [--expires DURATION]
@@ -35,6 +40,41 @@ func (r *runner) appsList(args []string) int {
 	}
 	return output(r, apps, []string{"ID", "NAME", "TYPE", "CREATED", "DESCRIPTION"}, func(a client.Application) []string {
 		return []string{a.ID, a.Name, a.Type, date(a.CreatedAt), a.Description}
+	})
+}
+
+func (r *runner) appsShow(args []string) int {
+	c := r.flags("apps show", appsHelp)
+	pos, code := r.parse(c, args, 1, 1)
+	if code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	app, err := m.GetApplication(r.ctx, pos[0])
+	if err != nil {
+		return r.fail(fmt.Errorf("application %s: %w", pos[0], err))
+	}
+	roles, err := collect(m.AllApplicationRoles(r.ctx, app.ID, client.ListOptions{}))
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(struct {
+			*client.Application
+			Roles []client.Role `json:"roles"`
+		}{app, roles})
+	}
+	names := make([]string, 0, len(roles))
+	for _, x := range roles {
+		names = append(names, x.Name)
+	}
+	slices.Sort(names)
+	return r.fields([][2]string{
+		{"ID", app.ID}, {"NAME", app.Name}, {"TYPE", app.Type}, {"DESCRIPTION", app.Description},
+		{"CREATED", date(app.CreatedAt)}, {"ROLES", strings.Join(names, " ")},
 	})
 }
 
@@ -169,4 +209,33 @@ func (r *runner) secretsTable(secrets []client.ApplicationSecret) int {
 		rows = append(rows, []string{s.Name, s.Value, date(s.CreatedAt), exp})
 	}
 	return r.table([]string{"NAME", "VALUE", "CREATED", "EXPIRES"}, rows)
+}
+
+func (r *runner) appsUpdate(args []string) int {
+	c := r.flags("apps update", appsHelp)
+	var in client.ApplicationUpdate
+	optString(c.fs, "name", &in.Name)
+	optString(c.fs, "description", &in.Description)
+	pos, code := r.parse(c, args, 1, 1)
+	if code >= 0 {
+		return code
+	}
+	if in.Name == nil && in.Description == nil {
+		return r.usage(c, "nothing to change: give --name or --description")
+	}
+	if in.Name != nil && *in.Name == "" {
+		return r.usage(c, "--name cannot be empty")
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	app, err := m.UpdateApplication(r.ctx, pos[0], in)
+	if err != nil {
+		return r.fail(fmt.Errorf("application %s: %w", pos[0], err))
+	}
+	if r.json {
+		return r.printJSON(app)
+	}
+	return r.table([]string{"ID", "NAME", "DESCRIPTION"}, [][]string{{app.ID, app.Name, app.Description}})
 }

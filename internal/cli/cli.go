@@ -24,7 +24,7 @@ const (
 	ExitOK       = 0 // done
 	ExitFailure  = 1 // the server or the network failed, or an unexpected answer
 	ExitUsage    = 2 // bad flags or arguments
-	ExitNotFound = 3 // the application, resource, role or scope does not exist
+	ExitNotFound = 3 // the application, resource, role, scope or signing key does not exist
 	ExitConflict = 4 // already exists (a name or indicator in use, a role already held)
 	ExitAuth     = 5 // credentials refused (401, invalid_client) or not allowed (403)
 )
@@ -48,14 +48,18 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 already exists, 5 credentia
 
 // Usage is the summary of the commands, for gatehouse help.
 const Usage = `  gatehouse token [flags]    get an access token, or --decode one
-  gatehouse apps ...         list|create|delete|secrets applications
-  gatehouse resources ...    list|create API resources
-  gatehouse scopes ...       list|create the scopes (permissions) of a resource
-  gatehouse roles ...        list|create roles, assign them to apps, grant them scopes
+  gatehouse token introspect|revoke TOKEN|-
+                             ask the server about a token, or revoke it
+  gatehouse apps ...         list|show|create|update|delete|secrets applications
+  gatehouse resources ...    list|show|create|update|delete API resources
+  gatehouse scopes ...       list|create|update|delete the scopes (permissions) of a resource
+  gatehouse roles ...        list|show|create|update|delete roles, assign|unassign them to apps, grant them scopes
+  gatehouse keys ...         list|rotate|delete the token signing keys
+  gatehouse logs [flags]     the audit log, newest first, with filters
 `
 
-// Run runs a CLI command; args[0] is token, apps, resources, scopes or
-// roles. It returns the exit code. Standard input is os.Stdin (for
+// Run runs a CLI command; args[0] is token, apps, resources, scopes,
+// roles, keys or logs. It returns the exit code. Standard input is os.Stdin (for
 // token --decode -).
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	return RunStdin(ctx, args, getenv, os.Stdin, stdout, stderr)
@@ -70,19 +74,35 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	switch args[0] {
 	case "token":
+		if len(args) > 1 {
+			switch args[1] {
+			case "introspect":
+				return r.tokenIntrospect(args[2:])
+			case "revoke":
+				return r.tokenRevoke(args[2:])
+			}
+		}
 		return r.token(args[1:])
 	case "apps":
 		return r.group("apps", args[1:], appsHelp, map[string]func([]string) int{
-			"list": r.appsList, "create": r.appsCreate, "delete": r.appsDelete, "secrets": r.appsSecrets})
+			"list": r.appsList, "show": r.appsShow, "create": r.appsCreate, "update": r.appsUpdate, "delete": r.appsDelete,
+			"secrets": r.appsSecrets})
 	case "resources":
 		return r.group("resources", args[1:], resourcesHelp, map[string]func([]string) int{
-			"list": r.resourcesList, "create": r.resourcesCreate})
+			"list": r.resourcesList, "show": r.resourcesShow, "create": r.resourcesCreate, "update": r.resourcesUpdate,
+			"delete": r.resourcesDelete})
 	case "scopes":
 		return r.group("scopes", args[1:], scopesHelp, map[string]func([]string) int{
-			"list": r.scopesList, "create": r.scopesCreate})
+			"list": r.scopesList, "create": r.scopesCreate, "update": r.scopesUpdate, "delete": r.scopesDelete})
 	case "roles":
 		return r.group("roles", args[1:], rolesHelp, map[string]func([]string) int{
-			"list": r.rolesList, "create": r.rolesCreate, "assign": r.rolesAssign, "grant": r.rolesGrant})
+			"list": r.rolesList, "show": r.rolesShow, "create": r.rolesCreate, "update": r.rolesUpdate, "delete": r.rolesDelete,
+			"assign": r.rolesAssign, "unassign": r.rolesUnassign, "grant": r.rolesGrant})
+	case "logs":
+		return r.logs(args[1:])
+	case "keys":
+		return r.group("keys", args[1:], keysHelp, map[string]func([]string) int{
+			"list": r.keysList, "rotate": r.keysRotate, "delete": r.keysDelete})
 	}
 	fmt.Fprintf(stderr, "gatehouse: unknown command %q\n", args[0])
 	return ExitUsage
@@ -400,4 +420,26 @@ func output[T any](r *runner, items []T, header []string, row func(T) []string) 
 		rows = append(rows, row(x))
 	}
 	return r.table(header, rows)
+}
+
+// fields writes one item as aligned "NAME  value" lines.
+func (r *runner) fields(kv [][2]string) int {
+	rows := make([][]string, 0, len(kv))
+	for _, x := range kv {
+		rows = append(rows, []string{x[0], first(x[1], "-")})
+	}
+	tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
+	for _, row := range rows {
+		fmt.Fprintln(tw, strings.NewReplacer("\n", " ").Replace(row[0]+"\t"+row[1]))
+	}
+	if err := tw.Flush(); err != nil {
+		return r.fail(err)
+	}
+	return ExitOK
+}
+
+// optString makes --name a flag that sets *dst only when given (an
+// update's optional field).
+func optString(fs *flag.FlagSet, name string, dst **string) {
+	fs.Func(name, "", func(s string) error { *dst = &s; return nil })
 }

@@ -1,6 +1,7 @@
 // Package cli is the operator's command line, run by the gatehouse binary:
-// "gatehouse token" (get or decode an access token) and the Management API
-// commands "apps", "resources", "scopes" and "roles". It is built on the
+// "gatehouse token" (get, decode, introspect or revoke an access token) and
+// the Management API commands "apps", "resources", "scopes", "roles",
+// "keys" (signing keys) and "logs" (the audit log). It is built on the
 // public client package only, so it does to a server exactly what any SDK
 // user can; it never opens the database.
 //

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,9 +11,14 @@ import (
 
 const rolesHelp = `Usage:
   gatehouse roles list                              list the roles
+  gatehouse roles show ROLE                         show a role, its scopes and its applications
   gatehouse roles create --name NAME [--description TEXT] [--type m2m|user]
                                                     create a role (default type: m2m, for applications)
+  gatehouse roles update ROLE [--name NAME] [--description TEXT]
+                                                    rename a role or change its description
+  gatehouse roles delete ROLE...                    delete roles (the applications holding them lose them)
   gatehouse roles assign ROLE APP-ID...             give a role to applications
+  gatehouse roles unassign ROLE APP-ID...           take a role back from applications
   gatehouse roles grant ROLE --resource ID|URI SCOPE...
                                                     add scopes of a resource (by name) to a role
   gatehouse roles grant ROLE SCOPE-ID...            add scopes (by id) to a role
@@ -162,4 +168,138 @@ func (r *runner) rolesGrant(args []string) int {
 		return r.printJSON(scopes)
 	}
 	return r.scopesOut(scopes)
+}
+
+func (r *runner) rolesShow(args []string) int {
+	c := r.flags("roles show", rolesHelp)
+	pos, code := r.parse(c, args, 1, 1)
+	if code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	role, err := r.role(m, pos[0])
+	if err != nil {
+		return r.fail(err)
+	}
+	scopes, err := collect(m.AllRoleScopes(r.ctx, role.ID, client.ListOptions{}))
+	if err != nil {
+		return r.fail(err)
+	}
+	apps, err := collect(m.AllRoleApplications(r.ctx, role.ID, client.ListOptions{}))
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(struct {
+			*client.Role
+			Scopes       []client.Scope       `json:"scopes"`
+			Applications []client.Application `json:"applications"`
+		}{role, scopes, apps})
+	}
+	names := make([]string, 0, len(scopes))
+	for _, s := range scopes {
+		names = append(names, s.Name)
+	}
+	slices.Sort(names)
+	ids := make([]string, 0, len(apps))
+	for _, a := range apps {
+		ids = append(ids, a.ID)
+	}
+	slices.Sort(ids)
+	return r.fields([][2]string{
+		{"ID", role.ID}, {"NAME", role.Name}, {"TYPE", role.Type}, {"DESCRIPTION", role.Description},
+		{"SCOPES", strings.Join(names, " ")}, {"APPS", strings.Join(ids, " ")},
+	})
+}
+
+func (r *runner) rolesDelete(args []string) int {
+	c := r.flags("roles delete", rolesHelp)
+	refs, code := r.parse(c, args, 1, -1)
+	if code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	var ids []string
+	for _, ref := range refs {
+		role, err := r.role(m, ref)
+		if err != nil {
+			return r.fail(err)
+		}
+		if err := m.DeleteRole(r.ctx, role.ID); err != nil {
+			return r.fail(fmt.Errorf("role %s: %w", role.Name, err))
+		}
+		ids = append(ids, role.ID)
+		if !r.json {
+			fmt.Fprintf(r.stdout, "deleted role %s (%s)\n", role.Name, role.ID)
+		}
+	}
+	if r.json {
+		return r.printJSON(map[string]any{"deleted": ids})
+	}
+	return ExitOK
+}
+
+func (r *runner) rolesUnassign(args []string) int {
+	c := r.flags("roles unassign", rolesHelp)
+	pos, code := r.parse(c, args, 2, -1)
+	if code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	role, err := r.role(m, pos[0])
+	if err != nil {
+		return r.fail(err)
+	}
+	for _, id := range pos[1:] {
+		if err := m.DeleteRoleApplication(r.ctx, role.ID, id); err != nil {
+			return r.fail(fmt.Errorf("application %s: %w", id, err))
+		}
+	}
+	if r.json {
+		return r.printJSON(map[string]any{"roleId": role.ID, "applicationIds": pos[1:]})
+	}
+	fmt.Fprintf(r.stdout, "role %s (%s) taken from %s\n", role.Name, role.ID, strings.Join(pos[1:], ", "))
+	return ExitOK
+}
+
+func (r *runner) rolesUpdate(args []string) int {
+	c := r.flags("roles update", rolesHelp)
+	var in client.RoleUpdate
+	optString(c.fs, "name", &in.Name)
+	optString(c.fs, "description", &in.Description)
+	pos, code := r.parse(c, args, 1, 1)
+	if code >= 0 {
+		return code
+	}
+	if in.Name == nil && in.Description == nil {
+		return r.usage(c, "nothing to change: give --name or --description")
+	}
+	if in.Name != nil && *in.Name == "" || in.Description != nil && *in.Description == "" {
+		return r.usage(c, "--name and --description cannot be empty")
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	role, err := r.role(m, pos[0])
+	if err != nil {
+		return r.fail(err)
+	}
+	role, err = m.UpdateRole(r.ctx, role.ID, in)
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(role)
+	}
+	return r.table([]string{"ID", "NAME", "TYPE", "DESCRIPTION"}, [][]string{{role.ID, role.Name, role.Type, role.Description}})
 }

@@ -16,6 +16,10 @@ import (
 const tokenHelp = `Usage:
   gatehouse token --resource URI [--scope "a b"] [--org ID] [connection flags]
   gatehouse token --decode TOKEN|- [--json]
+  gatehouse token introspect TOKEN|- [connection flags]
+      asks the server whether the token is active (RFC 7662) and what it holds
+  gatehouse token revoke TOKEN|- [connection flags]
+      revokes the token (RFC 7009): the server refuses it from then on
 
 Without --decode: asks the token endpoint for an access token with the client
 credentials grant, as the application of --client-id (GATEHOUSE_CLIENT_ID), and
@@ -31,6 +35,13 @@ With --decode: prints the token's header and claims (--decode - reads the
 token from standard input). The token is NOT
 verified (no signature, issuer, audience or expiry check): it shows what the
 token says, not whether it is genuine.
+
+introspect and revoke authenticate as the application of --client-id; "-"
+reads the token from standard input. An application sees (and revokes) only
+its own tokens; one holding the Management API's "all" scope may introspect
+any. An inactive token (expired, revoked, its grant withdrawn, another
+application's, not a token of this server) prints "active: false" and exits
+0; revoking it is not an error either (RFC 7009).
 `
 
 func (r *runner) token(args []string) int {
@@ -139,4 +150,85 @@ func relative(d time.Duration) string {
 		return (-d).String() + " ago"
 	}
 	return "in " + d.String()
+}
+
+// tokenArg is the token argument of introspect or revoke: pos[0], or
+// standard input for "-".
+func (r *runner) tokenArg(pos []string) (string, error) {
+	if pos[0] != "-" {
+		return pos[0], nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.stdin, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("reading the token from standard input: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// tokenEndpoint parses introspect's or revoke's command line and returns a
+// TokenSource for the application's credentials and the token.
+func (r *runner) tokenEndpoint(c *command, args []string) (*client.TokenSource, string, int) {
+	pos, code := r.parse(c, args, 1, 1)
+	if code >= 0 {
+		return nil, "", code
+	}
+	id, secret, code := r.credentials(c)
+	if code >= 0 {
+		return nil, "", code
+	}
+	tok, err := r.tokenArg(pos)
+	if err != nil {
+		return nil, "", r.fail(err)
+	}
+	if tok == "" {
+		return nil, "", r.usage(c, "the token is empty")
+	}
+	return client.NewTokenSource(client.TokenConfig{BaseURL: r.baseURL(), ClientID: id, ClientSecret: secret}), tok, -1
+}
+
+func (r *runner) tokenIntrospect(args []string) int {
+	c := r.flags("token introspect", tokenHelp)
+	ts, tok, code := r.tokenEndpoint(c, args)
+	if code >= 0 {
+		return code
+	}
+	in, err := ts.Introspect(r.ctx, tok)
+	if err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(in)
+	}
+	if !in.Active {
+		fmt.Fprintln(r.stdout, "active: false")
+		return ExitOK
+	}
+	secs := func(s int64) string {
+		if s == 0 {
+			return "-"
+		}
+		t := time.Unix(s, 0).UTC()
+		return t.Format(time.RFC3339) + " (" + relative(time.Until(t)) + ")"
+	}
+	return r.fields([][2]string{
+		{"active:", "true"}, {"client_id:", in.ClientID}, {"sub:", in.Subject}, {"aud:", in.Audience},
+		{"scope:", in.Scope}, {"organization_id:", in.OrganizationID}, {"iss:", in.Issuer},
+		{"iat:", secs(in.IssuedAt)}, {"exp:", secs(in.Expiry)}, {"token_type:", in.TokenType},
+	})
+}
+
+func (r *runner) tokenRevoke(args []string) int {
+	c := r.flags("token revoke", tokenHelp)
+	ts, tok, code := r.tokenEndpoint(c, args)
+	if code >= 0 {
+		return code
+	}
+	if err := ts.Revoke(r.ctx, tok); err != nil {
+		return r.fail(err)
+	}
+	if r.json {
+		return r.printJSON(map[string]bool{"revoked": true})
+	}
+	fmt.Fprintln(r.stdout, "revoked (if it was a live token of this application: the server says nothing of others)")
+	return ExitOK
 }
