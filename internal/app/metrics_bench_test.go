@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -102,7 +103,14 @@ func TestTokenMetricsAllocs(t *testing.T) {
 		req() // warm the cache and the pools
 		return testing.AllocsPerRun(200, req)
 	}
-	off, on := allocs(metricsFixture(t, false)), allocs(metricsFixture(t, true))
+	// A collection in the middle of a run empties the sync.Pools and adds
+	// allocations to that run alone: the least of several runs is the
+	// request's own count.
+	srvOff, srvOn := metricsFixture(t, false), metricsFixture(t, true)
+	off, on := math.Inf(1), math.Inf(1)
+	for range 5 {
+		off, on = min(off, allocs(srvOff)), min(on, allocs(srvOn))
+	}
 	if on > off {
 		t.Fatalf("%v allocations per token request with metrics, %v without", on, off)
 	}
