@@ -75,6 +75,14 @@ func checkName(f *form, field, value string, max int) {
 	}
 }
 
+// checkDescription refuses a description longer than the Management API
+// accepts (rbac.MaxDescription), so that both answer alike.
+func checkDescription(f *form, field, value string) {
+	if utf8.RuneCountInString(value) > rbac.MaxDescription {
+		f.fail(field, fmt.Sprintf("Use at most %d characters.", rbac.MaxDescription))
+	}
+}
+
 // optional is a form value as a nullable string ("" is nil).
 func optional(v string) *string {
 	if v == "" {
@@ -87,6 +95,7 @@ func (c *console) createApplication(w http.ResponseWriter, r *http.Request, s *s
 	f := newForm(r)
 	name := f.get("name")
 	checkName(f, "name", name, 256)
+	checkDescription(f, "description", f.get("description"))
 	if f.ok() {
 		app, err := c.svc.CreateApplication(r.Context(), management.AppCreate{
 			Name: name, Description: optional(f.get("description")), Type: rbac.AppMachineToMachine,
@@ -278,6 +287,7 @@ func (c *console) updateApplication(w http.ResponseWriter, r *http.Request, s *s
 	f := newForm(r)
 	name, desc := f.get("name"), f.get("description")
 	checkName(f, "name", name, 256)
+	checkDescription(f, "description", desc)
 	if !f.ok() {
 		return c.againApp(w, r, s, "settings", f, nil)
 	}

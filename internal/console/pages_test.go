@@ -73,6 +73,14 @@ func TestConsoleFlow(t *testing.T) {
 		page := e.redirected("edit scope", e.post(base+"/scopes/"+writeID+"/edit", url.Values{"name": {"write:orders"}, "description": {"Changes orders"}}), base)
 		must(t, "edited", page, 200, "Changes orders")
 		must(t, "edit to taken name", e.post(base+"/scopes/"+writeID+"/edit", url.Values{"name": {"read:orders"}}), http.StatusUnprocessableEntity, "already in use")
+		// Descriptions are bounded as at the Management API.
+		long := strings.Repeat("é", 2049)
+		must(t, "scope description too long", e.post(base+"/scopes", url.Values{"name": {"x:orders"}, "description": {long}}),
+			http.StatusUnprocessableEntity, "Use at most 2048 characters.")
+		must(t, "edited description too long", e.post(base+"/scopes/"+writeID+"/edit", url.Values{"name": {"write:orders"}, "description": {long}}),
+			http.StatusUnprocessableEntity, "Use at most 2048 characters.")
+		must(t, "app description too long", e.post("/console/applications/new", url.Values{"name": {"Long"}, "description": {long}}),
+			http.StatusUnprocessableEntity, "Use at most 2048 characters.")
 
 		// Settings and the default toggle.
 		must(t, "bad ttl", e.post(base+"/settings", url.Values{"name": {"Orders API"}, "accessTokenTtl": {"abc"}}), http.StatusUnprocessableEntity, "Enter a number of seconds")

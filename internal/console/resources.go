@@ -173,6 +173,7 @@ func (c *console) addScope(w http.ResponseWriter, r *http.Request, s *session) e
 		f.fail("name", "Enter a permission name, like read:orders.")
 	}
 	checkName(f, "name", name, 256)
+	checkDescription(f, "description", f.get("description"))
 	if !f.ok() {
 		return c.againResource(w, r, s, "scope-add", f, nil)
 	}
@@ -187,6 +188,7 @@ func (c *console) editScope(w http.ResponseWriter, r *http.Request, s *session) 
 	f := newForm(r)
 	name := f.get("name")
 	checkName(f, "name", name, 256)
+	checkDescription(f, "description", f.get("description"))
 	key := "scope-edit:" + scopeID
 	if !f.ok() {
 		return c.againResource(w, r, s, key, f, nil)
