@@ -118,27 +118,8 @@ func (r *runner) appsCreate(args []string) int {
 }
 
 func (r *runner) appsDelete(args []string) int {
-	c := r.flags("apps delete", appsHelp)
-	ids, code := r.parse(c, args, 1, -1)
-	if code >= 0 {
-		return code
-	}
-	m, code := r.api(c)
-	if code >= 0 {
-		return code
-	}
-	for _, id := range ids {
-		if err := m.DeleteApplication(r.ctx, id); err != nil {
-			return r.fail(fmt.Errorf("application %s: %w", id, err))
-		}
-		if !r.json {
-			fmt.Fprintf(r.stdout, "deleted application %s\n", id)
-		}
-	}
-	if r.json {
-		return r.printJSON(map[string]any{"deleted": ids})
-	}
-	return ExitOK
+	return r.deleteEach(r.flags("apps delete", appsHelp), args, "application", byID,
+		func(m *client.ManagementAPI, id string) error { return m.DeleteApplication(r.ctx, id) })
 }
 
 func (r *runner) appsSecrets(args []string) int {

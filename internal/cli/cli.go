@@ -443,3 +443,46 @@ func (r *runner) fields(kv [][2]string) int {
 func optString(fs *flag.FlagSet, name string, dst **string) {
 	fs.Func(name, "", func(s string) error { *dst = &s; return nil })
 }
+
+// deleteEach is a "delete REF..." command: it deletes what each reference
+// names, in the order given, and stops at the first failure. find resolves
+// a reference to the id to delete and the label to print (byID: the
+// reference is the id); del deletes by id.
+func (r *runner) deleteEach(c *command, args []string, kind string,
+	find func(m *client.ManagementAPI, ref string) (id, label string, err error),
+	del func(m *client.ManagementAPI, id string) error) int {
+	refs, code := r.parse(c, args, 1, -1)
+	if code >= 0 {
+		return code
+	}
+	m, code := r.api(c)
+	if code >= 0 {
+		return code
+	}
+	ids := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		id, label, err := find(m, ref)
+		if err != nil {
+			return r.fail(err)
+		}
+		if err := del(m, id); err != nil {
+			return r.fail(fmt.Errorf("%s %s: %w", kind, label, err))
+		}
+		ids = append(ids, id)
+		if r.json {
+			continue
+		}
+		if label == id {
+			fmt.Fprintf(r.stdout, "deleted %s %s\n", kind, id)
+		} else {
+			fmt.Fprintf(r.stdout, "deleted %s %s (%s)\n", kind, label, id)
+		}
+	}
+	if r.json {
+		return r.printJSON(map[string]any{"deleted": ids})
+	}
+	return ExitOK
+}
+
+// byID is deleteEach's find for references that are ids.
+func byID(_ *client.ManagementAPI, ref string) (string, string, error) { return ref, ref, nil }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -62,27 +61,8 @@ func (r *runner) keysRotate(args []string) int {
 }
 
 func (r *runner) keysDelete(args []string) int {
-	c := r.flags("keys delete", keysHelp)
-	ids, code := r.parse(c, args, 1, -1)
-	if code >= 0 {
-		return code
-	}
-	m, code := r.api(c)
-	if code >= 0 {
-		return code
-	}
-	for _, id := range ids {
-		if err := m.DeletePrivateKey(r.ctx, id); err != nil {
-			return r.fail(fmt.Errorf("key %s: %w", id, err))
-		}
-		if !r.json {
-			fmt.Fprintf(r.stdout, "deleted key %s\n", id)
-		}
-	}
-	if r.json {
-		return r.printJSON(map[string]any{"deleted": ids})
-	}
-	return ExitOK
+	return r.deleteEach(r.flags("keys delete", keysHelp), args, "key", byID,
+		func(m *client.ManagementAPI, id string) error { return m.DeletePrivateKey(r.ctx, id) })
 }
 
 func (r *runner) keysOut(keys []client.SigningKey) int {

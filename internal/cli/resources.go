@@ -226,33 +226,15 @@ func (r *runner) resourcesShow(args []string) int {
 }
 
 func (r *runner) resourcesDelete(args []string) int {
-	c := r.flags("resources delete", resourcesHelp)
-	refs, code := r.parse(c, args, 1, -1)
-	if code >= 0 {
-		return code
-	}
-	m, code := r.api(c)
-	if code >= 0 {
-		return code
-	}
-	var ids []string
-	for _, ref := range refs {
+	find := func(m *client.ManagementAPI, ref string) (string, string, error) {
 		res, err := r.resource(m, ref)
 		if err != nil {
-			return r.fail(err)
+			return "", "", err
 		}
-		if err := m.DeleteResource(r.ctx, res.ID); err != nil {
-			return r.fail(fmt.Errorf("resource %s: %w", res.Indicator, err))
-		}
-		ids = append(ids, res.ID)
-		if !r.json {
-			fmt.Fprintf(r.stdout, "deleted resource %s (%s)\n", res.Indicator, res.ID)
-		}
+		return res.ID, res.Indicator, nil
 	}
-	if r.json {
-		return r.printJSON(map[string]any{"deleted": ids})
-	}
-	return ExitOK
+	return r.deleteEach(r.flags("resources delete", resourcesHelp), args, "resource", find,
+		func(m *client.ManagementAPI, id string) error { return m.DeleteResource(r.ctx, id) })
 }
 
 func (r *runner) scopesDelete(args []string) int {

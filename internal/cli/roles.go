@@ -216,33 +216,15 @@ func (r *runner) rolesShow(args []string) int {
 }
 
 func (r *runner) rolesDelete(args []string) int {
-	c := r.flags("roles delete", rolesHelp)
-	refs, code := r.parse(c, args, 1, -1)
-	if code >= 0 {
-		return code
-	}
-	m, code := r.api(c)
-	if code >= 0 {
-		return code
-	}
-	var ids []string
-	for _, ref := range refs {
+	find := func(m *client.ManagementAPI, ref string) (string, string, error) {
 		role, err := r.role(m, ref)
 		if err != nil {
-			return r.fail(err)
+			return "", "", err
 		}
-		if err := m.DeleteRole(r.ctx, role.ID); err != nil {
-			return r.fail(fmt.Errorf("role %s: %w", role.Name, err))
-		}
-		ids = append(ids, role.ID)
-		if !r.json {
-			fmt.Fprintf(r.stdout, "deleted role %s (%s)\n", role.Name, role.ID)
-		}
+		return role.ID, role.Name, nil
 	}
-	if r.json {
-		return r.printJSON(map[string]any{"deleted": ids})
-	}
-	return ExitOK
+	return r.deleteEach(r.flags("roles delete", rolesHelp), args, "role", find,
+		func(m *client.ManagementAPI, id string) error { return m.DeleteRole(r.ctx, id) })
 }
 
 func (r *runner) rolesUnassign(args []string) int {
