@@ -14,8 +14,8 @@ import (
 const backupUsage = `Usage: gatehouse backup [-data-dir DIR] FILE
 
 Writes a consistent copy of the SQLite database of DIR (GATEHOUSE_DATA_DIR,
-default ./data) to the new file FILE, while the server runs: an online
-backup (VACUUM INTO), not a file copy. FILE must not exist; it is created
+default ./data), its audit log included, to the new file FILE, while the
+server runs: an online backup (VACUUM INTO), not a file copy. FILE must not exist; it is created
 with mode 0600.
 
 The backup does not hold the master key: keep the key (GATEHOUSE_MASTER_KEY_FILE,

@@ -68,6 +68,15 @@ func TestBackupRestore(t *testing.T) {
 	_, f := startOn(t, testConfig(t, "", dir), Options{})
 	tok := f.mgmtToken()
 	before := f.createApp(tok, "before")
+	// The audit log is a file of its own on SQLite: the backup carries it.
+	if err := f.srv.FlushAudit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, body := f.api(tok, "GET", "/api/logs?logKey=ExchangeTokenBy.ClientCredentials", "")
+	var logged []struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &logged); err != nil || len(logged) == 0 {
+		t.Fatalf("no token request in the audit log before the backup: %v %s", err, body)
+	}
 	file := filepath.Join(t.TempDir(), "backup.db")
 	env := map[string]string{"GATEHOUSE_DATA_DIR": dir}
 	var stdout, stderr syncBuffer
@@ -128,6 +137,14 @@ func TestBackupRestore(t *testing.T) {
 	}
 	if code, _ := g.api(newTok, "GET", "/api/applications/"+after, ""); code != 404 {
 		t.Fatalf("an app created after the backup: %d, want 404", code)
+	}
+	for _, e := range logged {
+		if code, body := g.api(newTok, "GET", "/api/logs/"+e.ID, ""); code != 200 {
+			t.Fatalf("audit entry %s logged before the backup, on the restored server: %d %s", e.ID, code, body)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(restored, "gatehouse-audit.db")); err != nil {
+		t.Fatalf("the restored server's audit file: %v", err)
 	}
 }
 

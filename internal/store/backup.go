@@ -12,7 +12,8 @@ import (
 // the new file dst, while servers may be using src: VACUUM INTO reads one
 // snapshot of the database in a read transaction (WAL lets the server's
 // writer go on meanwhile) and writes it compacted, WAL content included,
-// as one self-contained file. It runs no statement but VACUUM INTO on src
+// as one self-contained file, the audit log (a file of its own, see
+// AuditPath) copied into its logs table. It runs no statement but VACUUM INTO on src
 // (query_only would refuse even that) and never migrates it. dst must not exist; it is created
 // with mode 0600 (it holds sealed secrets and their digests), synced, and
 // checked with PRAGMA quick_check. On failure dst is removed.
@@ -43,6 +44,9 @@ func BackupSQLite(ctx context.Context, src, dst string) (err error) {
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("store: backup: %w", err)
 	}
+	if err := copyAuditInto(ctx, dst, src); err != nil {
+		return err
+	}
 	if err := syncFile(dst); err != nil {
 		return fmt.Errorf("store: backup: %w", err)
 	}
@@ -68,6 +72,12 @@ func checkSQLite(ctx context.Context, path string) error {
 		return errors.Join(fmt.Errorf("store: check %s: not a Gatehouse database", path), wrap("check", err))
 	}
 	return nil
+}
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // syncFile flushes path to stable storage.

@@ -23,7 +23,7 @@ const logArgs = 7
 // 1,792 arguments, far below PostgreSQL's limit of 65,535.
 const logChunk = 256
 
-// InsertLogs appends entries to the audit log in their order (the order
+// insertLogs appends entries to the audit log in their order (the order
 // ListLogs reports, newest last). Empty payloads are stored as
 // {}; ApplicationID and Result "" are stored as NULL.
 //
@@ -39,12 +39,12 @@ const logChunk = 256
 // INSERT executed per entry in one transaction: SQLite resolves $N
 // parameters by name with a linear search, so binding a multi-row
 // statement costs time quadratic in its arguments, while a local call per
-// row costs little, in transactions of sqliteLogChunk rows: SQLite has one
-// writer at a time and the store one connection for writes, so between two
-// transactions a waiting Management API write takes its turn instead of
-// waiting for the whole batch (tens of milliseconds at full token load).
+// row costs little, in transactions of sqliteLogChunk rows. On SQLite the
+// log is a file of its own with its own write connection (see AuditPath),
+// so no Management API write waits for these transactions; between two of
+// them, retention's deletes take their turn.
 // A failure may leave the first chunks stored; the retry skips them.
-func (q *Queries) InsertLogs(ctx context.Context, entries []rbac.LogEntry) error {
+func (q *Queries) insertLogs(ctx context.Context, entries []rbac.LogEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -84,8 +84,9 @@ func (q *Queries) InsertLogs(ctx context.Context, entries []rbac.LogEntry) error
 }
 
 // sqliteLogChunk is how many audit rows one SQLite transaction inserts:
-// about 2 ms of work, so that writers waiting behind it wait little, while
-// a commit per 64 rows costs little in WAL mode without fsync.
+// about 2 ms of work, so that retention's deletes waiting behind it wait
+// little, while a commit per 64 rows costs little in WAL mode without
+// fsync (512-row transactions were no faster per row).
 const sqliteLogChunk = 64
 
 // insertLogRows inserts the rows of args (logArgs values each) with one
@@ -134,11 +135,11 @@ func logInsertSQL(n int) string {
 // dialects.
 const logConflict = ` ON CONFLICT (tenant_id, id) DO NOTHING`
 
-// ListLogs returns the entries f selects, newest first (reverse insertion
+// listLogs returns the entries f selects, newest first (reverse insertion
 // order), paginated by f.Limit (0: no limit) and f.Offset, and the number
 // of entries f selects regardless of pagination. Empty filter fields,
 // TenantID included, do not filter.
-func (q *Queries) ListLogs(ctx context.Context, f rbac.LogFilter) ([]rbac.LogEntry, int64, error) {
+func (q *Queries) listLogs(ctx context.Context, f rbac.LogFilter) ([]rbac.LogEntry, int64, error) {
 	var (
 		where []string
 		args  []any
@@ -210,8 +211,8 @@ FROM logs`+cond+fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d OFFSET $%d`, n+1, n+2)
 	return out, total, nil
 }
 
-// GetLog returns the log entry id of tenant; ErrNotFound if none.
-func (q *Queries) GetLog(ctx context.Context, tenant, id string) (*rbac.LogEntry, error) {
+// getLog returns the log entry id of tenant; ErrNotFound if none.
+func (q *Queries) getLog(ctx context.Context, tenant, id string) (*rbac.LogEntry, error) {
 	row := q.q.QueryRowContext(ctx, `SELECT tenant_id, id, key, payload, application_id, result, created_at
 FROM logs WHERE tenant_id = $1 AND id = $2`, tenant, id)
 	e, err := scanLog(row)

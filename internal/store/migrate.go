@@ -139,7 +139,18 @@ var ErrNotMigrated = errors.New("store: database schema is older than this binar
 // fine: migrations only add). It returns ErrNotMigrated, or a
 // connection error wrapped as every store error is.
 func (s *Store) Migrated(ctx context.Context) error {
-	ms, err := migrations(s.dialect)
+	if err := migrated(ctx, s.db, s.dialect); err != nil {
+		return err
+	}
+	if s.logW != nil {
+		return migrated(ctx, s.logR, dialectSQLiteAudit)
+	}
+	return nil
+}
+
+// migrated checks that db holds every migration of dialect.
+func migrated(ctx context.Context, db *sql.DB, dialect string) error {
+	ms, err := migrations(dialect)
 	if err != nil {
 		return err
 	}
@@ -150,7 +161,7 @@ func (s *Store) Migrated(ctx context.Context) error {
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	var n int
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version IN (`+strings.Join(marks, ",")+`)`, names...).Scan(&n)
+	err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version IN (`+strings.Join(marks, ",")+`)`, names...).Scan(&n)
 	if err != nil {
 		return wrap("check migrations", err)
 	}

@@ -52,7 +52,11 @@ type Store struct {
 	// that a token request's cache miss never queues for a connection
 	// behind management writes or the audit log's batches.
 	reads *sql.DB
-	pg    *pgx.ConnConfig // PostgreSQL only: for the notification listener's own connection
+	// logW and logR are the audit log's own pools (writer, readers) on
+	// SQLite, where it is a file of its own (see AuditPath); nil on
+	// PostgreSQL, whose log is a table beside the others.
+	logW, logR *sql.DB
+	pg         *pgx.ConnConfig // PostgreSQL only: for the notification listener's own connection
 	// channel is the notification channel (PostgreSQL only, see Notify).
 	channel string
 }
@@ -131,6 +135,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	reads.SetMaxOpenConns(readConns)
 	reads.SetMaxIdleConns(readConns)
 	st := &Store{Queries: &Queries{q: db, db: db, dialect: dialect}, db: db, reads: reads, pg: pg}
+	if pg == nil {
+		if st.logW, st.logR, err = openAuditSQLite(ctx, dsn, db); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	if pg != nil {
 		var schema string
 		if err := db.QueryRowContext(ctx, "SELECT COALESCE(current_schema(), '')").Scan(&schema); err != nil {
@@ -235,8 +245,10 @@ func openSQLite(path string) (*sql.DB, error) {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
-	if s.reads != nil {
-		s.reads.Close()
+	for _, p := range []*sql.DB{s.reads, s.logW, s.logR} {
+		if p != nil {
+			p.Close()
+		}
 	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
@@ -245,10 +257,15 @@ func (s *Store) Close() error {
 }
 
 // Pools returns the connection pools by name ("main": writes and
-// management reads; "reads": the grant cache's loads), for their
-// statistics (metrics). Run no statements on them: use the Store.
+// management reads; "reads": the grant cache's loads; on SQLite also
+// "audit" and "audit_reads", the audit file's), for their statistics
+// (metrics). Run no statements on them: use the Store.
 func (s *Store) Pools() map[string]*sql.DB {
-	return map[string]*sql.DB{"main": s.db, "reads": s.reads}
+	p := map[string]*sql.DB{"main": s.db, "reads": s.reads}
+	if s.logW != nil {
+		p["audit"], p["audit_reads"] = s.logW, s.logR
+	}
+	return p
 }
 
 // Dialect reports the engine: "sqlite" or "postgres".
