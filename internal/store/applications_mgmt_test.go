@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -110,6 +111,46 @@ func TestUpdateApplication(t *testing.T) {
 		wantErr(t, "update missing", s.UpdateApplication(ctx, missing), ErrNotFound)
 		got.CustomData = json.RawMessage(`{`)
 		wantErr(t, "invalid JSON", s.UpdateApplication(ctx, got), ErrCheck)
+	})
+}
+
+// PatchApplication sets what it is given and keeps the rest, in one
+// statement that returns the stored row.
+func TestPatchApplication(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a := m2mApp("p1")
+		a.Description = ptr("first")
+		a.CustomData = json.RawMessage(`{"keep":true}`)
+		wantErr(t, "insert", s.InsertApplication(ctx, a), nil)
+		before, _ := s.GetApplication(ctx, tenant, "p1")
+
+		got, err := s.PatchApplication(ctx, tenant, "p1", AppChanges{Name: ptr("Renamed")})
+		wantErr(t, "name only", err, nil)
+		if got.Name != "Renamed" || got.Description == nil || *got.Description != "first" {
+			t.Fatalf("after a name patch: %+v", got)
+		}
+		jsonEqual(t, "kept custom data", got.CustomData, `{"keep":true}`)
+		jsonEqual(t, "kept oidc metadata", got.OIDCClientMetadata, string(before.OIDCClientMetadata))
+
+		acl := true
+		got, err = s.PatchApplication(ctx, tenant, "p1", AppChanges{DescriptionSet: true,
+			CustomClientMetadata: json.RawMessage(`{"allowTokenExchange":true}`), CustomData: json.RawMessage(`{}`),
+			AppLevelAccessControlEnabled: &acl})
+		wantErr(t, "clear description and more", err, nil)
+		if got.Name != "Renamed" || got.Description != nil || !got.AppLevelAccessControlEnabled {
+			t.Fatalf("after the second patch: %+v", got)
+		}
+		jsonEqual(t, "custom client", got.CustomClientMetadata, `{"allowTokenExchange":true}`)
+		jsonEqual(t, "custom data", got.CustomData, `{}`)
+		if stored, _ := s.GetApplication(ctx, tenant, "p1"); !reflect.DeepEqual(stored, got) {
+			t.Fatalf("returned %+v, stored %+v", got, stored)
+		}
+
+		_, err = s.PatchApplication(ctx, tenant, "nope", AppChanges{Name: ptr("x")})
+		wantErr(t, "missing", err, ErrNotFound)
+		_, err = s.PatchApplication(ctx, tenant, "p1", AppChanges{CustomData: json.RawMessage(`{`)})
+		wantErr(t, "invalid JSON", err, ErrCheck)
 	})
 }
 
