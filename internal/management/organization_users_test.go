@@ -339,6 +339,20 @@ func TestOrganizationUserRoles(t *testing.T) {
 			t.Fatalf("after PUT {} %v", roles)
 		}
 
+		// Writes are audited: route, path ids and the ids of the body.
+		var logs []struct {
+			Payload struct {
+				Method string              `json:"method"`
+				Route  string              `json:"route"`
+				IDs    map[string][]string `json:"ids"`
+			} `json:"payload"`
+		}
+		e.Must(200, "GET", "/api/logs?logKey=Admin.ManagementApi&page_size=1", nil, &logs)
+		if p := logs[0].Payload; p.Method != "PUT" || p.Route != "/api/organizations/{id}/users/{userId}/roles" ||
+			!reflect.DeepEqual(p.IDs["id"], []string{f.org.ID}) || !reflect.DeepEqual(p.IDs["userId"], []string{f.ua.ID}) {
+			t.Fatalf("audit entry %+v", logs[0].Payload)
+		}
+
 		// Deleting an organization role takes it from its holders.
 		e.Must(204, "DELETE", "/api/organization-roles/"+f.admin, nil, nil)
 		e.Must(200, "GET", base+"/"+f.ub.ID+"/roles", nil, &roles)
