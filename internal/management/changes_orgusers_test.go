@@ -23,7 +23,10 @@ func TestChangesOrganizationUsers(t *testing.T) {
 				func() error { return f.s.AddOrganizationUsers(f.ctx, org, []string{u.ID}) },
 				func() error { return f.s.AddOrganizationUsersRoles(f.ctx, org, []string{u.ID}, []string{role}) },
 				func() error { return f.s.ReplaceOrganizationUserRoles(f.ctx, org, u.ID, []string{role}, nil) },
-				func() error { _, err := f.s.AddOrganizationUserRoles(f.ctx, org, u.ID, []string{role}, nil); return err },
+				func() error {
+					_, err := f.s.AddOrganizationUserRoles(f.ctx, org, u.ID, []string{role}, nil)
+					return err
+				},
 				func() error { return f.s.RemoveOrganizationUserRole(f.ctx, org, u.ID, role) },
 				func() error { return f.s.ReplaceOrganizationUsers(f.ctx, org, []string{u.ID}) },
 				func() error { return f.s.RemoveOrganizationUser(f.ctx, org, u.ID) },
