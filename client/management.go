@@ -222,6 +222,9 @@ type ListOptions struct {
 	Joint        string // or (default), and
 	// CaseSensitive makes the search case sensitive.
 	CaseSensitive bool
+	// ExcludeOrganizationID (ListUsers only) leaves out the members of that
+	// organization.
+	ExcludeOrganizationID string
 }
 
 func (o ListOptions) values() url.Values {
@@ -246,6 +249,9 @@ func (o ListOptions) values() url.Values {
 	}
 	if o.CaseSensitive {
 		q.Set("isCaseSensitive", "true")
+	}
+	if o.ExcludeOrganizationID != "" {
+		q.Set("excludeOrganizationId", o.ExcludeOrganizationID)
 	}
 	return q
 }

@@ -28,12 +28,12 @@ const (
 const organizationIDLength = 12
 
 // OrganizationWithFeatured is an organization as GET /api/organizations
-// lists it; with showFeatured it also carries its users, which Gatehouse
-// does not have in organizations (always 0 and []).
+// lists it; with showFeatured it also carries its number of member users
+// and the first three of them.
 type OrganizationWithFeatured struct {
 	store.Organization
-	UsersCount    *int64 `json:"usersCount,omitempty"`
-	FeaturedUsers []any  `json:"featuredUsers,omitempty"`
+	UsersCount    *int64          `json:"usersCount,omitempty"`
+	FeaturedUsers *[]FeaturedUser `json:"featuredUsers,omitempty"`
 }
 
 // OrganizationWithRoles is an organization an application is a member of,
@@ -84,9 +84,10 @@ func (s *Service) ListOrganizations(ctx context.Context, search store.Search, p 
 	out := make([]OrganizationWithFeatured, len(list))
 	for i, o := range list {
 		out[i].Organization = o
-		if featured {
-			var zero int64
-			out[i].UsersCount, out[i].FeaturedUsers = &zero, []any{}
+	}
+	if featured {
+		if err := s.organizationsFeatured(ctx, out); err != nil {
+			return nil, 0, err
 		}
 	}
 	return out, total, nil

@@ -28,6 +28,7 @@ func (a *api) organizationRoutes() {
 	a.handle("PUT /api/organizations/{id}/applications/{applicationId}/roles", a.replaceOrganizationApplicationRoles)
 	a.handle("DELETE /api/organizations/{id}/applications/{applicationId}/roles/{organizationRoleId}", a.removeOrganizationApplicationRole)
 	a.handle("GET /api/applications/{id}/organizations", a.listApplicationOrganizations)
+	a.organizationUserRoutes()
 	a.organizationScopeRoutes()
 	a.organizationRoleRoutes()
 }

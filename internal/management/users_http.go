@@ -172,6 +172,10 @@ func (a *api) listUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.ExcludeRoleID = r.URL.Query().Get("excludeRoleId")
+	if f.ExcludeRoleID == "" {
+		// As Logto: excludeRoleId wins when both are given.
+		f.ExcludeOrganizationID = r.URL.Query().Get("excludeOrganizationId")
+	}
 	us, total, err := a.svc.ListUsers(r.Context(), f)
 	if err != nil {
 		return err

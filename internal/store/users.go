@@ -35,8 +35,10 @@ type UserFilter struct {
 	// them. Empty: no condition.
 	RoleID        string
 	ExcludeRoleID string
-	Limit         int // 0: no limit
-	Offset        int
+	// ExcludeOrganizationID drops the members of that organization.
+	ExcludeOrganizationID string
+	Limit                 int // 0: no limit
+	Offset                int
 }
 
 const userColumns = `u.tenant_id, u.id, u.username, u.primary_email, u.primary_phone, u.name, u.avatar,
@@ -168,6 +170,11 @@ func (q *Queries) ListUsers(ctx context.Context, tenant string, f UserFilter) ([
 	}
 	if f.ExcludeRoleID != "" {
 		cond += ` AND NOT ` + holding(f.ExcludeRoleID)
+	}
+	if f.ExcludeOrganizationID != "" {
+		args = append(args, f.ExcludeOrganizationID)
+		cond += ` AND NOT EXISTS (SELECT 1 FROM organization_user_relations m
+  WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id AND m.organization_id = $` + strconv.Itoa(len(args)) + `)`
 	}
 	search, err := q.where(f.Search, userSearchColumns, &args)
 	if err != nil {
