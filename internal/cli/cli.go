@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,7 +40,7 @@ Connection (flag, or environment variable):
   --client-secret       GATEHOUSE_CLIENT_SECRET              the secret itself (a flag shows in the process
                                                              list: prefer the variable or a file)
   --api-indicator       GATEHOUSE_MANAGEMENT_API_INDICATOR   Management API indicator (default https://default.logto.app/api)
-  --json                print JSON instead of a table
+  -o, --output          table (the default), json or yaml; --json is -o json
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 already exists, 5 credentials refused or not allowed.
 `
@@ -116,7 +115,7 @@ type runner struct {
 	stdout, stderr io.Writer
 
 	url, clientID, clientSecret, secretFile, indicator string
-	json                                               bool
+	format                                             string // table, json or yaml (-o)
 }
 
 // group dispatches a subcommand of name.
@@ -165,7 +164,7 @@ func (r *runner) flags(name, help string) *command {
 	fs.StringVar(&r.clientSecret, "client-secret", "", "")
 	fs.StringVar(&r.secretFile, "client-secret-file", "", "")
 	fs.StringVar(&r.indicator, "api-indicator", "", "")
-	fs.BoolVar(&r.json, "json", false, "")
+	r.outputFlags(fs)
 	return &command{name: name, help: subHelp(help, name), fs: fs}
 }
 
@@ -361,16 +360,6 @@ func first(s ...string) string {
 	return ""
 }
 
-// printJSON writes v as indented JSON.
-func (r *runner) printJSON(v any) int {
-	enc := json.NewEncoder(r.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return r.fail(err)
-	}
-	return ExitOK
-}
-
 // table writes rows under a header, aligned.
 func (r *runner) table(header []string, rows [][]string) int {
 	tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
@@ -410,10 +399,10 @@ func collect[T any](all iter.Seq2[T, error]) ([]T, error) {
 	return out, nil
 }
 
-// output prints items as JSON (--json) or as a table of row(item).
+// output prints items as JSON or YAML (-o), or as a table of row(item).
 func output[T any](r *runner, items []T, header []string, row func(T) []string) int {
-	if r.json {
-		return r.printJSON(items)
+	if r.structured() {
+		return r.printData(items)
 	}
 	rows := make([][]string, 0, len(items))
 	for _, x := range items {
@@ -469,7 +458,7 @@ func (r *runner) deleteEach(c *command, args []string, kind string,
 			return r.fail(fmt.Errorf("%s %s: %w", kind, label, err))
 		}
 		ids = append(ids, id)
-		if r.json {
+		if r.structured() {
 			continue
 		}
 		if label == id {
@@ -478,8 +467,8 @@ func (r *runner) deleteEach(c *command, args []string, kind string,
 			fmt.Fprintf(r.stdout, "deleted %s %s (%s)\n", kind, label, id)
 		}
 	}
-	if r.json {
-		return r.printJSON(map[string]any{"deleted": ids})
+	if r.structured() {
+		return r.printData(map[string]any{"deleted": ids})
 	}
 	return ExitOK
 }
