@@ -55,7 +55,14 @@ const Usage = `  gatehouse token [flags]    get an access token, or --decode one
   gatehouse roles ...        list|show|create|update|delete roles, assign|unassign them to apps, grant them scopes
   gatehouse keys ...         list|rotate|delete the token signing keys
   gatehouse logs [flags]     the audit log, newest first, with filters
+  gatehouse apply -f FILE    make the server match a configuration file (diff -f FILE: the plan first)
+  gatehouse export           print the server's configuration in apply's format
 `
+
+// Commands are the commands Run runs (its args[0]).
+func Commands() []string {
+	return []string{"token", "apps", "resources", "scopes", "roles", "keys", "logs", "apply", "diff", "export"}
+}
 
 // Run runs a CLI command; args[0] is token, apps, resources, scopes,
 // roles, keys or logs. It returns the exit code. Standard input is os.Stdin (for
@@ -99,6 +106,12 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 			"assign": r.rolesAssign, "unassign": r.rolesUnassign, "grant": r.rolesGrant})
 	case "logs":
 		return r.logs(args[1:])
+	case "apply", "diff", "export":
+		if len(args) > 1 && args[1] == "help" {
+			fmt.Fprint(stdout, applyHelp+footer)
+			return ExitOK
+		}
+		return map[string]func([]string) int{"apply": r.apply, "diff": r.diff, "export": r.export}[args[0]](args[1:])
 	case "keys":
 		return r.group("keys", args[1:], keysHelp, map[string]func([]string) int{
 			"list": r.keysList, "rotate": r.keysRotate, "delete": r.keysDelete})
