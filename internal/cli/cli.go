@@ -55,13 +55,16 @@ const Usage = `  gatehouse token [flags]    get an access token, or --decode one
   gatehouse roles ...        list|show|create|update|delete roles, assign|unassign them to apps, grant them scopes
   gatehouse keys ...         list|rotate|delete the token signing keys
   gatehouse logs [flags]     the audit log, newest first, with filters
+  gatehouse orgs ...         list|show|create|update|delete organizations, apps add|remove, roles assign|unassign
+  gatehouse users ...        list|show users
+  gatehouse customizer ...   show|set|delete|test the JWT customizer
   gatehouse apply -f FILE    make the server match a configuration file (diff -f FILE: the plan first)
   gatehouse export           print the server's configuration in apply's format
 `
 
 // Commands are the commands Run runs (its args[0]).
 func Commands() []string {
-	return []string{"token", "apps", "resources", "scopes", "roles", "keys", "logs", "apply", "diff", "export"}
+	return []string{"token", "apps", "resources", "scopes", "roles", "keys", "logs", "orgs", "users", "customizer", "apply", "diff", "export"}
 }
 
 // Run runs a CLI command; args[0] is token, apps, resources, scopes,
@@ -106,6 +109,15 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 			"assign": r.rolesAssign, "unassign": r.rolesUnassign, "grant": r.rolesGrant})
 	case "logs":
 		return r.logs(args[1:])
+	case "orgs":
+		return r.group("orgs", args[1:], orgsHelp, map[string]func([]string) int{
+			"list": r.orgsList, "show": r.orgsShow, "create": r.orgsCreate, "update": r.orgsUpdate, "delete": r.orgsDelete,
+			"apps": r.orgsApps, "roles": r.orgsRoles})
+	case "users":
+		return r.group("users", args[1:], usersHelp, map[string]func([]string) int{"list": r.usersList, "show": r.usersShow})
+	case "customizer":
+		return r.group("customizer", args[1:], customizerHelp, map[string]func([]string) int{
+			"show": r.customizerShow, "set": r.customizerSet, "delete": r.customizerDelete, "test": r.customizerTest})
 	case "apply", "diff", "export":
 		if len(args) > 1 && args[1] == "help" {
 			fmt.Fprint(stdout, applyHelp+footer)
@@ -267,15 +279,25 @@ func (r *runner) usage(c *command, format string, args ...any) int {
 func flagError(err error) string {
 	s := err.Error()
 	if f, ok := strings.CutPrefix(s, "flag provided but not defined: -"); ok {
-		return "unknown flag --" + f
+		return "unknown flag " + dashes(f)
 	}
 	if i := strings.Index(s, " for flag -"); i >= 0 {
-		return s[:i] + " for flag --" + s[i+len(" for flag -"):]
+		rest := s[i+len(" for flag -"):]
+		name, tail, _ := strings.Cut(rest, ":")
+		return s[:i] + " for flag " + dashes(name) + ":" + tail
 	}
 	if f, ok := strings.CutPrefix(s, "flag needs an argument: -"); ok {
-		return "flag --" + f + " needs a value"
+		return "flag " + dashes(f) + " needs a value"
 	}
 	return s
+}
+
+// dashes spells a flag as the help does: -o, -f, --name.
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // fail reports err, as a short message with a hint when one helps, and

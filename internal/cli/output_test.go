@@ -50,7 +50,7 @@ func TestOutputFormats(t *testing.T) {
 			t.Errorf("keys list -o table:\n%s", o)
 		}
 		errs := s.code(cli.ExitUsage, "apps", "list", "-o", "xml")
-		if !strings.Contains(errs, `invalid value "xml" for flag --o: want table, json or yaml, not "xml"`) {
+		if !strings.Contains(errs, `invalid value "xml" for flag -o: want table, json or yaml, not "xml"`) {
 			t.Errorf("-o xml: %s", errs)
 		}
 	})
