@@ -261,7 +261,6 @@ func (p *planner) plan() {
 // resource ind, and whether it may name the resource at all: its own
 // resources' scopes, and those of resources it does not list
 // that exist on the server and apply leaves alone (the Management API).
-
 func (p *planner) knownScope(ind, name string) (ok, resourceKnown bool) {
 	for _, r := range p.d.Resources {
 		if r.Indicator == ind {
