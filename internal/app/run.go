@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/bench"
@@ -65,14 +66,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return backup(ctx, args[1:], getenv, stdout, stderr)
 	case "rekey":
 		return rekey(ctx, args[1:], getenv, stdout, stderr)
-	case "token", "apps", "resources", "scopes", "roles", "keys", "logs":
-		return cli.Run(ctx, args, getenv, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, version.Get())
 		return 0
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	}
+	if slices.Contains(cli.Commands(), args[0]) {
+		return cli.Run(ctx, args, getenv, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", args[0], usage)
 	return 2

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/cli"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -183,7 +184,7 @@ func TestServeMetricsListener(t *testing.T) {
 // TestCLICommandsDispatched: every command family of the management CLI
 // is reachable through the binary's Run (its --help answers, exit 0).
 func TestCLICommandsDispatched(t *testing.T) {
-	for _, cmd := range []string{"token", "apps", "resources", "scopes", "roles", "keys", "logs"} {
+	for _, cmd := range cli.Commands() {
 		var stdout, stderr bytes.Buffer
 		code := Run(context.Background(), []string{cmd, "--help"}, func(string) string { return "" }, &stdout, &stderr)
 		if code != 0 || !strings.Contains(stdout.String(), "Usage:") {

@@ -61,8 +61,8 @@ func (r *runner) appsShow(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(struct {
+	if r.structured() {
+		return r.printData(struct {
 			*client.Application
 			Roles []client.Role `json:"roles"`
 		}{app, roles})
@@ -108,8 +108,8 @@ func (r *runner) appsCreate(args []string) int {
 	if len(secrets) > 0 {
 		secret = secrets[0].Value
 	}
-	if r.json {
-		return r.printJSON(struct {
+	if r.structured() {
+		return r.printData(struct {
 			*client.Application
 			Secret string `json:"secret"`
 		}{app, secret})
@@ -153,16 +153,16 @@ func (r *runner) appsSecrets(args []string) int {
 		if err != nil {
 			return r.fail(err)
 		}
-		if r.json {
-			return r.printJSON(s)
+		if r.structured() {
+			return r.printData(s)
 		}
 		return r.secretsTable([]client.ApplicationSecret{*s})
 	case *del != "":
 		if err := m.DeleteApplicationSecret(r.ctx, id, *del); err != nil {
 			return r.fail(err)
 		}
-		if r.json {
-			return r.printJSON(map[string]string{"deleted": *del})
+		if r.structured() {
+			return r.printData(map[string]string{"deleted": *del})
 		}
 		fmt.Fprintf(r.stdout, "deleted secret %s of application %s\n", *del, id)
 		return ExitOK
@@ -171,11 +171,11 @@ func (r *runner) appsSecrets(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
+	if r.structured() {
 		if secrets == nil {
 			secrets = []client.ApplicationSecret{}
 		}
-		return r.printJSON(secrets)
+		return r.printData(secrets)
 	}
 	return r.secretsTable(secrets)
 }
@@ -215,8 +215,8 @@ func (r *runner) appsUpdate(args []string) int {
 	if err != nil {
 		return r.fail(fmt.Errorf("application %s: %w", pos[0], err))
 	}
-	if r.json {
-		return r.printJSON(app)
+	if r.structured() {
+		return r.printData(app)
 	}
 	return r.table([]string{"ID", "NAME", "DESCRIPTION"}, [][]string{{app.ID, app.Name, app.Description}})
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,7 +40,7 @@ Connection (flag, or environment variable):
   --client-secret       GATEHOUSE_CLIENT_SECRET              the secret itself (a flag shows in the process
                                                              list: prefer the variable or a file)
   --api-indicator       GATEHOUSE_MANAGEMENT_API_INDICATOR   Management API indicator (default https://default.logto.app/api)
-  --json                print JSON instead of a table
+  -o, --output          table (the default), json or yaml; --json is -o json
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 already exists, 5 credentials refused or not allowed.
 `
@@ -56,7 +55,17 @@ const Usage = `  gatehouse token [flags]    get an access token, or --decode one
   gatehouse roles ...        list|show|create|update|delete roles, assign|unassign them to apps, grant them scopes
   gatehouse keys ...         list|rotate|delete the token signing keys
   gatehouse logs [flags]     the audit log, newest first, with filters
+  gatehouse orgs ...         list|show|create|update|delete organizations, apps add|remove, roles assign|unassign
+  gatehouse users ...        list|show users
+  gatehouse customizer ...   show|set|delete|test the JWT customizer
+  gatehouse apply -f FILE    make the server match a configuration file (diff -f FILE: the plan first)
+  gatehouse export           print the server's configuration in apply's format
 `
+
+// Commands are the commands Run runs (its args[0]).
+func Commands() []string {
+	return []string{"token", "apps", "resources", "scopes", "roles", "keys", "logs", "orgs", "users", "customizer", "apply", "diff", "export"}
+}
 
 // Run runs a CLI command; args[0] is token, apps, resources, scopes,
 // roles, keys or logs. It returns the exit code. Standard input is os.Stdin (for
@@ -100,6 +109,21 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 			"assign": r.rolesAssign, "unassign": r.rolesUnassign, "grant": r.rolesGrant})
 	case "logs":
 		return r.logs(args[1:])
+	case "orgs":
+		return r.group("orgs", args[1:], orgsHelp, map[string]func([]string) int{
+			"list": r.orgsList, "show": r.orgsShow, "create": r.orgsCreate, "update": r.orgsUpdate, "delete": r.orgsDelete,
+			"apps": r.orgsApps, "roles": r.orgsRoles})
+	case "users":
+		return r.group("users", args[1:], usersHelp, map[string]func([]string) int{"list": r.usersList, "show": r.usersShow})
+	case "customizer":
+		return r.group("customizer", args[1:], customizerHelp, map[string]func([]string) int{
+			"show": r.customizerShow, "set": r.customizerSet, "delete": r.customizerDelete, "test": r.customizerTest})
+	case "apply", "diff", "export":
+		if len(args) > 1 && args[1] == "help" {
+			fmt.Fprint(stdout, applyHelp+footer)
+			return ExitOK
+		}
+		return map[string]func([]string) int{"apply": r.apply, "diff": r.diff, "export": r.export}[args[0]](args[1:])
 	case "keys":
 		return r.group("keys", args[1:], keysHelp, map[string]func([]string) int{
 			"list": r.keysList, "rotate": r.keysRotate, "delete": r.keysDelete})
@@ -116,7 +140,7 @@ type runner struct {
 	stdout, stderr io.Writer
 
 	url, clientID, clientSecret, secretFile, indicator string
-	json                                               bool
+	format                                             string // table, json or yaml (-o)
 }
 
 // group dispatches a subcommand of name.
@@ -165,7 +189,7 @@ func (r *runner) flags(name, help string) *command {
 	fs.StringVar(&r.clientSecret, "client-secret", "", "")
 	fs.StringVar(&r.secretFile, "client-secret-file", "", "")
 	fs.StringVar(&r.indicator, "api-indicator", "", "")
-	fs.BoolVar(&r.json, "json", false, "")
+	r.outputFlags(fs)
 	return &command{name: name, help: subHelp(help, name), fs: fs}
 }
 
@@ -255,15 +279,25 @@ func (r *runner) usage(c *command, format string, args ...any) int {
 func flagError(err error) string {
 	s := err.Error()
 	if f, ok := strings.CutPrefix(s, "flag provided but not defined: -"); ok {
-		return "unknown flag --" + f
+		return "unknown flag " + dashes(f)
 	}
 	if i := strings.Index(s, " for flag -"); i >= 0 {
-		return s[:i] + " for flag --" + s[i+len(" for flag -"):]
+		rest := s[i+len(" for flag -"):]
+		name, tail, _ := strings.Cut(rest, ":")
+		return s[:i] + " for flag " + dashes(name) + ":" + tail
 	}
 	if f, ok := strings.CutPrefix(s, "flag needs an argument: -"); ok {
-		return "flag --" + f + " needs a value"
+		return "flag " + dashes(f) + " needs a value"
 	}
 	return s
+}
+
+// dashes spells a flag as the help does: -o, -f, --name.
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // fail reports err, as a short message with a hint when one helps, and
@@ -361,16 +395,6 @@ func first(s ...string) string {
 	return ""
 }
 
-// printJSON writes v as indented JSON.
-func (r *runner) printJSON(v any) int {
-	enc := json.NewEncoder(r.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return r.fail(err)
-	}
-	return ExitOK
-}
-
 // table writes rows under a header, aligned.
 func (r *runner) table(header []string, rows [][]string) int {
 	tw := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
@@ -410,10 +434,10 @@ func collect[T any](all iter.Seq2[T, error]) ([]T, error) {
 	return out, nil
 }
 
-// output prints items as JSON (--json) or as a table of row(item).
+// output prints items as JSON or YAML (-o), or as a table of row(item).
 func output[T any](r *runner, items []T, header []string, row func(T) []string) int {
-	if r.json {
-		return r.printJSON(items)
+	if r.structured() {
+		return r.printData(items)
 	}
 	rows := make([][]string, 0, len(items))
 	for _, x := range items {
@@ -469,7 +493,7 @@ func (r *runner) deleteEach(c *command, args []string, kind string,
 			return r.fail(fmt.Errorf("%s %s: %w", kind, label, err))
 		}
 		ids = append(ids, id)
-		if r.json {
+		if r.structured() {
 			continue
 		}
 		if label == id {
@@ -478,8 +502,8 @@ func (r *runner) deleteEach(c *command, args []string, kind string,
 			fmt.Fprintf(r.stdout, "deleted %s %s (%s)\n", kind, label, id)
 		}
 	}
-	if r.json {
-		return r.printJSON(map[string]any{"deleted": ids})
+	if r.structured() {
+		return r.printData(map[string]any{"deleted": ids})
 	}
 	return ExitOK
 }

@@ -90,7 +90,7 @@ func logRow(e client.LogEntry) []string {
 // the entries that came since, until the context ends (exit 0).
 func (r *runner) follow(m *client.ManagementAPI, p client.ListLogsParams, interval time.Duration) int {
 	const format = "%-19s  %-34s  %-7s  %-21s  %s\n"
-	if !r.json {
+	if !r.structured() {
 		fmt.Fprintf(r.stdout, format, "TIME", "KEY", "RESULT", "APP", "ID")
 	}
 	entries, err := m.ListLogs(r.ctx, p)
@@ -112,10 +112,16 @@ func (r *runner) follow(m *client.ManagementAPI, p client.ListLogsParams, interv
 				last, seen = e.CreatedAt, map[string]bool{}
 			}
 			seen[e.ID] = true
-			if r.json {
+			switch r.format {
+			case formatJSON:
 				b, _ := json.Marshal(e)
 				fmt.Fprintf(r.stdout, "%s\n", b)
-			} else {
+			case formatYAML:
+				fmt.Fprintln(r.stdout, "---") // one YAML document an entry
+				if err := writeData(r.stdout, formatYAML, e); err != nil {
+					return r.fail(err)
+				}
+			default:
 				row := logRow(e)
 				fmt.Fprintf(r.stdout, format, row[0], row[1], row[2], row[3], row[4])
 			}

@@ -56,11 +56,11 @@ func (r *runner) resourcesList(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
+	if r.structured() {
 		if res == nil {
 			res = []client.Resource{}
 		}
-		return r.printJSON(res)
+		return r.printData(res)
 	}
 	rows := make([][]string, 0, len(res))
 	for _, x := range res {
@@ -108,8 +108,8 @@ func (r *runner) resourcesCreate(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(res)
+	if r.structured() {
+		return r.printData(res)
 	}
 	return r.table([]string{"ID", "NAME", "INDICATOR", "TTL"}, [][]string{{res.ID, res.Name, res.Indicator, strconv.FormatInt(res.AccessTokenTTL, 10)}})
 }
@@ -208,8 +208,8 @@ func (r *runner) resourcesShow(args []string) int {
 	}
 	slices.SortFunc(scopes, func(a, b client.Scope) int { return strings.Compare(a.Name, b.Name) })
 	res.Scopes = scopes
-	if r.json {
-		return r.printJSON(res)
+	if r.structured() {
+		return r.printData(res)
 	}
 	def := "no"
 	if res.IsDefault {
@@ -269,12 +269,12 @@ func (r *runner) scopesDelete(args []string) int {
 			return r.fail(fmt.Errorf("scope %s: %w", n, err))
 		}
 		gone = append(gone, scopes[i])
-		if !r.json {
+		if !r.structured() {
 			fmt.Fprintf(r.stdout, "deleted scope %s (%s) of %s\n", scopes[i].Name, scopes[i].ID, res.Indicator)
 		}
 	}
-	if r.json {
-		return r.printJSON(map[string]any{"deleted": gone})
+	if r.structured() {
+		return r.printData(map[string]any{"deleted": gone})
 	}
 	return ExitOK
 }
@@ -313,8 +313,8 @@ func (r *runner) resourcesUpdate(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(res)
+	if r.structured() {
+		return r.printData(res)
 	}
 	return r.table([]string{"ID", "NAME", "INDICATOR", "TTL"}, [][]string{{res.ID, res.Name, res.Indicator, strconv.FormatInt(res.AccessTokenTTL, 10)}})
 }
@@ -358,8 +358,8 @@ func (r *runner) scopesUpdate(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(s)
+	if r.structured() {
+		return r.printData(s)
 	}
 	return r.scopesOut([]client.Scope{*s})
 }

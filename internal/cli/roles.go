@@ -76,8 +76,8 @@ func (r *runner) rolesCreate(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(role)
+	if r.structured() {
+		return r.printData(role)
 	}
 	return r.table([]string{"ID", "NAME", "TYPE"}, [][]string{{role.ID, role.Name, role.Type}})
 }
@@ -116,8 +116,8 @@ func (r *runner) rolesAssign(args []string) int {
 	if err := m.AssignRoleApplications(r.ctx, role.ID, pos[1:]); err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(map[string]any{"roleId": role.ID, "applicationIds": pos[1:]})
+	if r.structured() {
+		return r.printData(map[string]any{"roleId": role.ID, "applicationIds": pos[1:]})
 	}
 	fmt.Fprintf(r.stdout, "role %s (%s) assigned to %s\n", role.Name, role.ID, strings.Join(pos[1:], ", "))
 	return ExitOK
@@ -164,8 +164,8 @@ func (r *runner) rolesGrant(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(scopes)
+	if r.structured() {
+		return r.printData(scopes)
 	}
 	return r.scopesOut(scopes)
 }
@@ -192,8 +192,8 @@ func (r *runner) rolesShow(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(struct {
+	if r.structured() {
+		return r.printData(struct {
 			*client.Role
 			Scopes       []client.Scope       `json:"scopes"`
 			Applications []client.Application `json:"applications"`
@@ -246,8 +246,8 @@ func (r *runner) rolesUnassign(args []string) int {
 			return r.fail(fmt.Errorf("application %s: %w", id, err))
 		}
 	}
-	if r.json {
-		return r.printJSON(map[string]any{"roleId": role.ID, "applicationIds": pos[1:]})
+	if r.structured() {
+		return r.printData(map[string]any{"roleId": role.ID, "applicationIds": pos[1:]})
 	}
 	fmt.Fprintf(r.stdout, "role %s (%s) taken from %s\n", role.Name, role.ID, strings.Join(pos[1:], ", "))
 	return ExitOK
@@ -280,8 +280,8 @@ func (r *runner) rolesUpdate(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(role)
+	if r.structured() {
+		return r.printData(role)
 	}
 	return r.table([]string{"ID", "NAME", "TYPE", "DESCRIPTION"}, [][]string{{role.ID, role.Name, role.Type, role.Description}})
 }

@@ -94,9 +94,9 @@ func (r *runner) token(args []string) int {
 	if len(dropped) > 0 {
 		fmt.Fprintf(r.stderr, "gatehouse token: note: not granted: %s (the application's roles do not give them for this resource)\n", strings.Join(dropped, " "))
 	}
-	if r.json {
+	if r.structured() {
 		sc, _ := tok.Extra("scope").(string)
-		return r.printJSON(map[string]any{"access_token": tok.AccessToken, "token_type": tok.TokenType,
+		return r.printData(map[string]any{"access_token": tok.AccessToken, "token_type": tok.TokenType,
 			"expires_in": tok.ExpiresIn, "scope": sc})
 	}
 	fmt.Fprintln(r.stdout, tok.AccessToken)
@@ -121,8 +121,8 @@ func (r *runner) decode(c *command, tok string) int {
 			return r.usage(c, "not a JWT: part %d is not a JSON object: %v", i+1, err)
 		}
 	}
-	if r.json {
-		return r.printJSON(map[string]any{"verified": false, "header": header, "claims": claims})
+	if r.structured() {
+		return r.printData(map[string]any{"verified": false, "header": header, "claims": claims})
 	}
 	fmt.Fprintln(r.stdout, "NOT VERIFIED: the signature, issuer, audience and expiry were not checked.")
 	for _, p := range []struct {
@@ -196,8 +196,8 @@ func (r *runner) tokenIntrospect(args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(in)
+	if r.structured() {
+		return r.printData(in)
 	}
 	if !in.Active {
 		fmt.Fprintln(r.stdout, "active: false")
@@ -226,8 +226,8 @@ func (r *runner) tokenRevoke(args []string) int {
 	if err := ts.Revoke(r.ctx, tok); err != nil {
 		return r.fail(err)
 	}
-	if r.json {
-		return r.printJSON(map[string]bool{"revoked": true})
+	if r.structured() {
+		return r.printData(map[string]bool{"revoked": true})
 	}
 	fmt.Fprintln(r.stdout, "revoked (if it was a live token of this application: the server says nothing of others)")
 	return ExitOK
