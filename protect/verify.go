@@ -59,7 +59,8 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	jws, err := jose.ParseSignedCompact(token, v.cfg.algs)
 	if err != nil {
-		if _, ok := errors.AsType[*jose.ErrUnexpectedSignatureAlgorithm](err); ok {
+		var alg *jose.ErrUnexpectedSignatureAlgorithm
+		if errors.As(err, &alg) {
 			return nil, tokenError(ErrAlgorithm, "signing algorithm not allowed")
 		}
 		return nil, tokenError(ErrMalformed, "malformed token")
