@@ -124,7 +124,10 @@ func TestModulesStandAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var server struct{ Module struct{ Path string }; Require []struct{ Path string } }
+	var server struct {
+		Module  struct{ Path string }
+		Require []struct{ Path string }
+	}
 	if err := json.Unmarshal(out, &server); err != nil {
 		t.Fatal(err)
 	}
