@@ -31,9 +31,20 @@ func main() {
 }
 `
 
-// consumerGo is the go line of the consumer: the minimum Go version the
-// README promises. Neither module may raise it.
-const consumerGo = "1.24.0"
+// clientConsumer uses the client module alone.
+const clientConsumer = `package main
+
+import (
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/client"
+)
+
+func main() {
+	ts := client.NewTokenSource(client.TokenConfig{BaseURL: "http://127.0.0.1:9", ClientID: "a", ClientSecret: "b"})
+	fmt.Println(ts != nil)
+}
+`
 
 // allowed are the only modules a consumer of client and protect may list:
 // itself, the two modules, and what they use.
@@ -53,10 +64,21 @@ var allowed = []string{
 // dependencies and that its go line stays at the documented minimum. It
 // needs the go command and the module proxy (or a module cache holding
 // x/oauth2 and go-jose); -short skips it.
+//
+// The go lines are the minimum Go versions the README promises: 1.24 for a
+// program using protect, 1.23 for one using client alone. Neither module
+// may raise them.
 func TestModulesStandAlone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program with the go command")
 	}
+	t.Run("client and protect", func(t *testing.T) { standAlone(t, consumer, "1.24.0", "client", "protect") })
+	t.Run("client alone", func(t *testing.T) { standAlone(t, clientConsumer, "1.23.0", "client") })
+}
+
+// standAlone builds program, using the modules of the repository named by
+// dirs, with go line consumerGo, and checks its module list.
+func standAlone(t *testing.T, program, consumerGo string, dirs ...string) {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command:", err)
@@ -66,17 +88,13 @@ func TestModulesStandAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	gomod := "module example.com/consumer\n\ngo " + consumerGo + "\n\n" +
-		"require (\n" +
-		"\tgithub.com/gatehouse/gatehouse/client v0.0.0\n" +
-		"\tgithub.com/gatehouse/gatehouse/protect v0.0.0\n" +
-		")\n\n" +
-		"replace (\n" +
-		"\tgithub.com/gatehouse/gatehouse/client => " + filepath.Join(root, "client") + "\n" +
-		"\tgithub.com/gatehouse/gatehouse/protect => " + filepath.Join(root, "protect") + "\n" +
-		")\n"
+	gomod := "module example.com/consumer\n\ngo " + consumerGo + "\n"
+	for _, d := range dirs {
+		gomod += "\nrequire github.com/gatehouse/gatehouse/" + d + " v0.0.0\n" +
+			"replace github.com/gatehouse/gatehouse/" + d + " => " + filepath.Join(root, d) + "\n"
+	}
 	write(t, filepath.Join(dir, "go.mod"), gomod)
-	write(t, filepath.Join(dir, "main.go"), consumer)
+	write(t, filepath.Join(dir, "main.go"), program)
 
 	run := func(args ...string) []byte {
 		t.Helper()
