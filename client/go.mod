@@ -2,8 +2,8 @@ module github.com/gatehouse/gatehouse/client
 
 go 1.23.0
 
-// The oldest versions that serve: a minimum under minimal version selection,
-// so a consumer's newer x/oauth2 wins. v0.30.0 is the newest x/oauth2 whose
+// A minimum under minimal version selection (a consumer's newer x/oauth2
+// wins): v0.30.0 is the newest x/oauth2 whose
 // own go line is 1.23 (later ones raise it), and post-dates the fix of
 // GO-2025-3488 (v0.27.0).
 require golang.org/x/oauth2 v0.30.0
