@@ -4,6 +4,8 @@ go 1.26.8
 
 require (
 	github.com/dop251/goja v0.0.0-20260917113740-793a2a65c13b
+	github.com/gatehouse/gatehouse/client v0.0.0-00010101000000-000000000000
+	github.com/gatehouse/gatehouse/protect v0.0.0-00010101000000-000000000000
 	github.com/getkin/kin-openapi v0.152.0
 	github.com/go-jose/go-jose/v4 v4.1.8
 	github.com/jackc/pgx/v5 v5.12.0
@@ -52,3 +54,11 @@ require (
 // go.mod names (v0.0.0-20261016150608-1facf8f91b50) is not served by the
 // module proxy ("not available"), so builds pin the newest one it serves.
 replace github.com/google/pprof => github.com/google/pprof v0.0.0-20251007162407-5df77e3f7d1d
+
+// client and protect are modules of their own (so that an API or a script
+// importing them gets none of the server's dependencies); the server builds
+// them from this checkout.
+replace (
+	github.com/gatehouse/gatehouse/client => ./client
+	github.com/gatehouse/gatehouse/protect => ./protect
+)

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/client"
-	"github.com/gatehouse/gatehouse/internal/apptest"
 )
 
 // noNetwork is an HTTP client that fails the test if anything is sent.
@@ -61,19 +60,9 @@ func TestConfigValidation(t *testing.T) {
 	}
 }
 
-// TestErrorDetails: Error() carries the fields the server refused, so a
-// RoleCreate without its required Description says why.
+// TestErrorDetails: Error() carries the fields the server refused (the
+// server's side is TestErrorDetailsFromServer in internal/sdkcheck/client).
 func TestErrorDetails(t *testing.T) {
-	apptest.Run(t, func(t *testing.T, e *apptest.Env) {
-		_, err := admin(e).CreateRole(context.Background(), client.RoleCreate{Name: "no-description", Type: client.RoleTypeM2M})
-		var ae *client.Error
-		if !errors.As(err, &ae) || ae.Status != 400 || ae.Details == "" {
-			t.Fatalf("role without description: %v", err)
-		}
-		if !strings.Contains(err.Error(), "description") {
-			t.Errorf("Error() = %q, does not name description", err)
-		}
-	})
 	e := &client.Error{Status: 400, Code: "guard.invalid_input", Message: "The request body is invalid.", Details: "name: required\ndescription: too long"}
 	if got, want := e.Error(), "client: HTTP 400 guard.invalid_input: The request body is invalid. (name: required; description: too long)"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
@@ -82,4 +71,21 @@ func TestErrorDetails(t *testing.T) {
 	if got, want := e.Error(), "client: HTTP 400 request.invalid_input: Input is invalid. bad search"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
+}
+
+func TestNewManagementAPIDefaults(t *testing.T) {
+	// @logto/api: https://<tenant>.logto.app, indicator <base>/api. Check
+	// them through the token request the client sends.
+	srv := newTokenServer(t, 3600)
+	m := client.NewManagementAPI("acme", client.ManagementOptions{ClientID: "id", ClientSecret: "s", BaseURL: srv.URL})
+	if _, err := m.TokenSource().Token(); err != nil {
+		t.Fatal(err)
+	}
+	f := *srv.form.Load()
+	if f.Get("resource") != "https://acme.logto.app/api" || f.Get("scope") != "all" {
+		t.Errorf("token request %v", f)
+	}
+	// Without a base URL the Logto Cloud address is used.
+	m = client.NewManagementAPI("acme", client.ManagementOptions{HTTPClient: hostRecorder(t, "acme.logto.app")})
+	m.GetStatus(context.Background())
 }

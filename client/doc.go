@@ -39,6 +39,7 @@
 // owners), the authorization code or any user-facing flow, or retry failed
 // requests (the caller decides).
 //
-// The package imports nothing from Gatehouse's internal packages; its only
+// The package is a module of its own (go get
+// github.com/gatehouse/gatehouse/client), for Go 1.23 and later; its only
 // dependency beyond the standard library is golang.org/x/oauth2.
 package client

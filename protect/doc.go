@@ -27,14 +27,32 @@
 // ([WithLeeway]). Failures are *[Error] values wrapping one of the Err*
 // causes.
 //
+// One Validator may accept several audiences ([WithAudiences]: aud must
+// name one of them) and several issuers ([WithIssuers]: each discovered
+// and refreshed on its own, the token's iss picking whose keys must have
+// signed it). [OnRefreshError] reports background key fetches that fail.
+// Custom claims are in [Claims].Raw, and typed with [ClaimsAs] or
+// [Claims.Decode].
+//
 // [Validator.Middleware] and [Validator.Require] answer refused requests
 // as RFC 6750 §3 says: 401 with `WWW-Authenticate: Bearer realm="..."`
 // when there is no token, 401 with error="invalid_token" when it does not
 // verify, 403 with error="insufficient_scope" and scope="<missing>" when a
-// required scope is missing.
+// required scope is missing. [Validator.RequireAny] accepts any one of its
+// scopes instead of all. The middleware has the standard
+// func(http.Handler) http.Handler shape, which chi takes as it is and echo
+// through echo.WrapMiddleware; docs/protect-your-api.md shows a gin
+// adapter, and [BearerToken], [Validator.Verify] and [WriteError] are the
+// pieces of any other.
+//
+// Package [github.com/gatehouse/gatehouse/protect/protecttest] is an
+// issuer for tests: it mints tokens with chosen claims, so handlers can be
+// tested without a running Gatehouse.
 //
 // The package deliberately does not introspect tokens (RFC 7662), accept
 // tokens from the query string or form body, or check anything but scopes:
 // roles and organizations are the API's own business, read from [Claims].
-// It depends only on the standard library and go-jose.
+// It is a module of its own (go get github.com/gatehouse/gatehouse/protect),
+// for Go 1.24 and later, and depends only on the standard library and
+// go-jose.
 package protect

@@ -44,6 +44,34 @@ func (v *Validator) Middleware(next http.Handler) http.Handler {
 //	mux.Handle("POST /products", v.Require("write:products")(http.HandlerFunc(create)))
 func (v *Validator) Require(scopes ...string) func(http.Handler) http.Handler {
 	scopes = append([]string(nil), scopes...)
+	return v.require("the token lacks a required scope", func(c *Claims) []string { return c.Missing(scopes...) })
+}
+
+// RequireAny returns middleware that lets through only requests whose
+// token grants at least one of scopes, for routes several permissions
+// open (such as "read:products" or "admin:products"); others get 403
+// insufficient_scope naming all of scopes, any of which would do (error
+// description "the token grants none of the accepted scopes"). With no
+// scopes it refuses every request. Like [Validator.Require], it verifies
+// the token itself unless [Validator.Middleware] already did:
+//
+//	mux.Handle("GET /products", v.RequireAny("read:products", "admin:products")(http.HandlerFunc(list)))
+func (v *Validator) RequireAny(scopes ...string) func(http.Handler) http.Handler {
+	scopes = append([]string(nil), scopes...)
+	return v.require("the token grants none of the accepted scopes", func(c *Claims) []string {
+		if c.HasAnyScope(scopes...) {
+			return nil
+		}
+		if len(scopes) == 0 {
+			return []string{}
+		}
+		return scopes
+	})
+}
+
+// require returns middleware refusing requests for which missing returns
+// non-nil, with the description desc.
+func (v *Validator) require(desc string, missing func(*Claims) []string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, ok := ClaimsFrom(r.Context())
@@ -53,9 +81,8 @@ func (v *Validator) Require(scopes ...string) func(http.Handler) http.Handler {
 				}
 				c, _ = ClaimsFrom(r.Context())
 			}
-			if missing := c.Missing(scopes...); len(missing) > 0 {
-				v.fail(w, r, &Error{Code: CodeInsufficientScope, Description: "the token lacks a required scope",
-					Scopes: missing, Err: ErrInsufficientScope})
+			if m := missing(c); m != nil {
+				v.fail(w, r, &Error{Code: CodeInsufficientScope, Description: desc, Scopes: m, Err: ErrInsufficientScope})
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -170,14 +170,16 @@ func TestNoRequestPerVerification(t *testing.T) {
 	tok := is.token(kid, aud, "read:products")
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for range 200 {
 				if _, err := v.Verify(context.Background(), tok); err != nil {
 					t.Error(err)
 					return
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	if m, f := is.metas.Load(), is.fetches.Load(); m != metas || f != fetches {
@@ -201,11 +203,13 @@ func TestUnknownKid(t *testing.T) {
 	tok2 := is.token(kid2, aud, "")
 	var wg sync.WaitGroup
 	for range 20 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			if _, err := v.Verify(ctx, tok2); err != nil {
 				t.Error(err)
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	if n := is.fetches.Load() - base; n != 1 {

@@ -53,6 +53,9 @@ type config struct {
 	realm        string
 	errorHandler func(http.ResponseWriter, *http.Request, *Error)
 	now          func() time.Time
+	audiences    []string
+	issuers      []string
+	onRefreshErr func(error)
 	err          error
 }
 
@@ -186,5 +189,58 @@ func WithClock(now func() time.Time) Option {
 			return
 		}
 		c.now = now
+	}
+}
+
+// WithAudiences adds audiences the Validator accepts beside the one given
+// to [New]: a token is accepted when its aud names any of them. Use it for
+// an API known under several resource indicators (an old and a new one
+// during a rename, or one per deployment). Empty audiences make New fail.
+func WithAudiences(audiences ...string) Option {
+	return func(c *config) {
+		for _, a := range audiences {
+			if a == "" {
+				c.fail("WithAudiences: empty audience")
+				return
+			}
+		}
+		c.audiences = append(c.audiences, audiences...)
+	}
+}
+
+// WithIssuers adds issuers the Validator accepts beside the one given to
+// [New], such as a Gatehouse per region or a tenant per customer. Each is
+// discovered and its keys fetched and refreshed on its own; a token's iss
+// picks whose keys must have signed it, and a token whose iss is none of
+// them is refused (ErrIssuer) before any key is looked up. [WithJWKSURL]
+// applies to the issuer given to New only. Each must be exactly the "iss"
+// of its tokens, an absolute http(s) URL.
+func WithIssuers(issuers ...string) Option {
+	return func(c *config) {
+		for _, iss := range issuers {
+			if err := checkURL(iss); err != nil {
+				c.fail("WithIssuers: %v", err)
+				return
+			}
+		}
+		c.issuers = append(c.issuers, issuers...)
+	}
+}
+
+// OnRefreshError sets a function told of every failed background fetch of
+// an issuer's keys, as a *[RefreshError] (a down or misconfigured issuer:
+// a transport error, a status other than 200 or 304, a document that is no
+// JWK Set). The Validator keeps verifying with the keys it holds and tries
+// again after the floor of [WithRefresh]; the hook is for logs and
+// metrics. It runs on the refresh goroutine: keep it short. Fetches caused
+// by a token naming an unknown key id are not reported here: their
+// failure is that token's error (ErrUnknownKey).
+func OnRefreshError(f func(err error)) Option {
+	return func(c *config) {
+		if f == nil {
+			c.fail("OnRefreshError: nil function")
+			return
+		}
+		c.onRefreshErr = f
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -30,12 +31,59 @@ type Claims struct {
 
 	// Raw holds every claim of the payload, the custom ones (a JWT
 	// customizer's) included, as encoding/json decodes into any: numbers
-	// are float64, objects map[string]any.
+	// are float64, objects map[string]any. [ClaimsAs] and [Claims.Decode]
+	// give them typed.
 	Raw map[string]any
+
+	payload []byte // the verified JSON payload, for Decode
+}
+
+// Decode unmarshals the token's payload (every claim, as signed) into v,
+// with encoding/json: a struct with json tags picks the claims it names,
+// custom ones included. For Claims made by hand (in tests, for
+// [WithClaims]) it decodes Raw instead.
+func (c *Claims) Decode(v any) error {
+	b := c.payload
+	if b == nil {
+		var err error
+		if b, err = json.Marshal(c.Raw); err != nil {
+			return fmt.Errorf("protect: claims: %w", err)
+		}
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("protect: claims: %w", err)
+	}
+	return nil
+}
+
+// ClaimsAs returns the token's claims decoded into a T (see
+// [Claims.Decode]), typically a struct naming the custom claims a JWT
+// customizer adds:
+//
+//	type shopClaims struct {
+//		Tier   string   `json:"tier"`
+//		Stores []string `json:"stores"`
+//	}
+//	sc, err := protect.ClaimsAs[shopClaims](c)
+func ClaimsAs[T any](c *Claims) (T, error) {
+	var t T
+	err := c.Decode(&t)
+	return t, err
 }
 
 // HasScope reports whether the token grants scope.
 func (c *Claims) HasScope(scope string) bool { return slices.Contains(c.Scopes, scope) }
+
+// HasAnyScope reports whether the token grants at least one of scopes
+// (false when scopes is empty).
+func (c *Claims) HasAnyScope(scopes ...string) bool {
+	for _, s := range scopes {
+		if c.HasScope(s) {
+			return true
+		}
+	}
+	return false
+}
 
 // Missing returns those of scopes the token does not grant, or nil.
 func (c *Claims) Missing(scopes ...string) []string {
@@ -59,7 +107,8 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	jws, err := jose.ParseSignedCompact(token, v.cfg.algs)
 	if err != nil {
-		if _, ok := errors.AsType[*jose.ErrUnexpectedSignatureAlgorithm](err); ok {
+		var alg *jose.ErrUnexpectedSignatureAlgorithm
+		if errors.As(err, &alg) {
 			return nil, tokenError(ErrAlgorithm, "signing algorithm not allowed")
 		}
 		return nil, tokenError(ErrMalformed, "malformed token")
@@ -72,7 +121,21 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 	if !v.cfg.anyType && !isAccessTokenType(h.ExtraHeaders[jose.HeaderType]) {
 		return nil, tokenError(ErrType, "token type is not at+jwt")
 	}
-	payload, err := v.verifySignature(ctx, jws, h.KeyID, jose.SignatureAlgorithm(h.Algorithm))
+	src := v.sources[0]
+	if len(v.sources) > 1 {
+		// Several issuers: the (not yet verified) iss picks whose keys
+		// must have signed the token; check then makes sure it is theirs.
+		var p struct {
+			Iss string `json:"iss"`
+		}
+		if json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &p) != nil {
+			return nil, tokenError(ErrMalformed, "malformed claims")
+		}
+		if src = v.source(p.Iss); src == nil {
+			return nil, tokenError(ErrIssuer, "issuer mismatch")
+		}
+	}
+	payload, err := v.verifySignature(ctx, src, jws, h.KeyID, jose.SignatureAlgorithm(h.Algorithm))
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +143,7 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return nil, tokenError(ErrMalformed, "malformed claims")
 	}
-	if err := v.check(c); err != nil {
+	if err := v.check(c, src); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -88,9 +151,9 @@ func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
 
 // verifySignature checks the signature with the key named by kid, or
 // without kid with each key that allows alg, and returns the payload.
-func (v *Validator) verifySignature(ctx context.Context, jws *jose.JSONWebSignature, kid string, alg jose.SignatureAlgorithm) ([]byte, error) {
+func (v *Validator) verifySignature(ctx context.Context, s *source, jws *jose.JSONWebSignature, kid string, alg jose.SignatureAlgorithm) ([]byte, error) {
 	if kid == "" {
-		keys := v.keys.Load().candidates(alg)
+		keys := s.keys.Load().candidates(alg)
 		if len(keys) == 0 {
 			return nil, tokenError(ErrUnknownKey, "signing key unknown")
 		}
@@ -101,7 +164,7 @@ func (v *Validator) verifySignature(ctx context.Context, jws *jose.JSONWebSignat
 		}
 		return nil, tokenError(ErrSignature, "signature invalid")
 	}
-	k, err := v.keyFor(ctx, kid, alg)
+	k, err := v.keyFor(ctx, s, kid, alg)
 	if err != nil {
 		return nil, tokenError(err, "signing key unknown")
 	}
@@ -125,12 +188,13 @@ func isAccessTokenType(typ any) bool {
 	return strings.EqualFold(s, "at+jwt")
 }
 
-// check applies the claim rules of RFC 9068 §4 to a verified token.
-func (v *Validator) check(c *Claims) error {
-	if c.Issuer != v.issuer {
+// check applies the claim rules of RFC 9068 §4 to a token verified with
+// the keys of s.
+func (v *Validator) check(c *Claims, s *source) error {
+	if c.Issuer != s.issuer {
 		return tokenError(ErrIssuer, "issuer mismatch")
 	}
-	if !slices.Contains(c.Audience, v.audience) {
+	if !v.audienceOK(c.Audience) {
 		return tokenError(ErrAudience, "audience mismatch")
 	}
 	now := v.cfg.now()
@@ -143,10 +207,23 @@ func (v *Validator) check(c *Claims) error {
 	return nil
 }
 
+// audienceOK reports whether aud names one of the accepted audiences.
+func (v *Validator) audienceOK(aud []string) bool {
+	if len(v.audiences) == 1 {
+		return slices.Contains(aud, v.audience)
+	}
+	for _, a := range aud {
+		if slices.Contains(v.audiences, a) {
+			return true
+		}
+	}
+	return false
+}
+
 // parseClaims decodes a payload once into Raw and takes the registered
 // claims from it; a registered claim of the wrong JSON type is an error.
 func parseClaims(payload []byte) (*Claims, error) {
-	c := &Claims{}
+	c := &Claims{payload: payload}
 	if err := json.Unmarshal(payload, &c.Raw); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 func TestDocumentedRequireCompiles(t *testing.T) {
 	call := regexp.MustCompile(`\.Require\(("[^"]*"(?:, *"[^"]*")*)\)\(([^()]*(?:\([^()]*\))?)\)`)
 	wrapped := regexp.MustCompile(`^http\.HandlerFunc\(\w+\)$`)
-	for _, f := range []string{"../README.md", "../docs/protect-your-api.md", "../examples/shopping-api/README.md", "doc.go"} {
+	for _, f := range []string{"../../../README.md", "../../../docs/protect-your-api.md", "../../../examples/shopping-api/README.md", "../../../protect/doc.go"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

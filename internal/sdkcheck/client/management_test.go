@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/apptest"
@@ -84,23 +87,6 @@ func wantErr(t *testing.T, err error, status int, code string, sentinel error) {
 	if sentinel != nil && !errors.Is(err, sentinel) {
 		t.Errorf("%v is not %v", err, sentinel)
 	}
-}
-
-func TestNewManagementAPIDefaults(t *testing.T) {
-	// @logto/api: https://<tenant>.logto.app, indicator <base>/api. Check
-	// them through the token request the client sends.
-	srv := newTokenServer(t, 3600)
-	m := client.NewManagementAPI("acme", client.ManagementOptions{ClientID: "id", ClientSecret: "s", BaseURL: srv.URL})
-	if _, err := m.TokenSource().Token(); err != nil {
-		t.Fatal(err)
-	}
-	f := *srv.form.Load()
-	if f.Get("resource") != "https://acme.logto.app/api" || f.Get("scope") != "all" {
-		t.Errorf("token request %v", f)
-	}
-	// Without a base URL the Logto Cloud address is used.
-	m = client.NewManagementAPI("acme", client.ManagementOptions{HTTPClient: hostRecorder(t, "acme.logto.app")})
-	m.GetStatus(context.Background())
 }
 
 // TestManagementAPIWalk calls every method against a real Gatehouse, in the
@@ -402,4 +388,26 @@ func TestOrganizationColorAndCSS(t *testing.T) {
 			t.Fatalf("updated %+v", got)
 		}
 	})
+}
+
+// TestErrorDetailsFromServer: Error() carries the fields the server
+// refused, so a RoleCreate without its required Description says why.
+func TestErrorDetailsFromServer(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, e *apptest.Env) {
+		_, err := admin(e).CreateRole(context.Background(), client.RoleCreate{Name: "no-description", Type: client.RoleTypeM2M})
+		var ae *client.Error
+		if !errors.As(err, &ae) || ae.Status != 400 || ae.Details == "" {
+			t.Fatalf("role without description: %v", err)
+		}
+		if !strings.Contains(err.Error(), "description") {
+			t.Errorf("Error() = %q, does not name description", err)
+		}
+	})
+}
+
+// staticToken is a token source that always gives the same token.
+type staticToken string
+
+func (s staticToken) Token() (*oauth2.Token, error) {
+	return &oauth2.Token{AccessToken: string(s), TokenType: "Bearer"}, nil
 }
