@@ -14,10 +14,6 @@ const (
 	ModePosix     = "posix"
 )
 
-// ErrSearchMode means a search mode the database cannot run (similar_to
-// and posix need PostgreSQL).
-var ErrSearchMode = errors.New("store: search mode not supported by this database")
-
 // Match is one search condition: the values, tried against each of the
 // fields (any field may match).
 type Match struct {
@@ -88,7 +84,11 @@ func (q *Queries) matchSQL(col string, m Match, sensitive bool, param func(strin
 		return col + " IN (" + strings.Join(ps, ", ") + ")", nil
 	case ModeSimilarTo:
 		if !pg {
-			return "", ErrSearchMode
+			re, err := similarToRE2(m.Values[0], sensitive)
+			if err != nil {
+				return "", err
+			}
+			return sqliteRegexpFunc + "(" + param(re) + ", " + col + ")", nil
 		}
 		if sensitive {
 			return col + " SIMILAR TO " + param(m.Values[0]), nil
@@ -96,7 +96,11 @@ func (q *Queries) matchSQL(col string, m Match, sensitive bool, param func(strin
 		return "lower(" + col + ") SIMILAR TO lower(" + param(m.Values[0]) + ")", nil
 	case ModePosix:
 		if !pg {
-			return "", ErrSearchMode
+			re, err := posixToRE2(m.Values[0], sensitive)
+			if err != nil {
+				return "", err
+			}
+			return sqliteRegexpFunc + "(" + param(re) + ", " + col + ")", nil
 		}
 		if sensitive {
 			return col + " ~ " + param(m.Values[0]), nil
