@@ -12,6 +12,7 @@ import (
 // TestListOptionsSearch sends per-field modes and several exact values.
 func TestListOptionsSearch(t *testing.T) {
 	apptest.Run(t, func(t *testing.T, e *apptest.Env) {
+		defer fatalOnFailure(t)
 		ctx := context.Background()
 		m := admin(e)
 		for _, name := range []string{"ann", "ben", "cat"} {
