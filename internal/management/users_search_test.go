@@ -106,4 +106,3 @@ func TestUserSearch(t *testing.T) {
 		}
 	})
 }
-
