@@ -209,5 +209,3 @@ func undocumented(s *openapi3.Schema, v any, where string, problems *[]string) {
 		}
 	}
 }
-
-
