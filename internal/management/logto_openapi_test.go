@@ -267,6 +267,11 @@ func compareFields(name, where string, l, o *openapi3.Schema, add func(string, s
 			add(name, "%s field %s only in Gatehouse", where, n)
 		}
 	}
+	for _, n := range sortedKeys(lp) {
+		if p, ok := op[n]; ok && typeOf(lp[n]) != typeOf(p) {
+			add(name, "%s field %s type: Logto %s, Gatehouse %s", where, n, typeOf(lp[n]), typeOf(p))
+		}
+	}
 	for _, n := range lreq {
 		if _, ok := op[n]; ok && !slices.Contains(oreq, n) {
 			add(name, "%s field %s required only in Logto", where, n)
@@ -277,6 +282,19 @@ func compareFields(name, where string, l, o *openapi3.Schema, add func(string, s
 			add(name, "%s field %s required only in Gatehouse", where, n)
 		}
 	}
+}
+
+// typeOf names the JSON type of a field's schema: integer counts as
+// number, a schema without a type (oneOf, any value) is "any".
+func typeOf(s *openapi3.Schema) string {
+	if s == nil || s.Type == nil || len(s.Type.Slice()) == 0 {
+		return "any"
+	}
+	t := strings.Join(s.Type.Slice(), ",")
+	if t == "integer" {
+		return "number"
+	}
+	return t
 }
 
 func compareBodies(name string, l, o *openapi3.Operation, add func(string, string, ...any)) {
