@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
 
@@ -20,7 +21,14 @@ const sqliteRegexpFunc = "gatehouse_regexp"
 
 // maxCachedRegexps bounds the compiled patterns kept between rows and
 // queries (a search compiles one pattern per match; rows reuse it).
-const maxCachedRegexps = 64
+const maxCachedRegexps = 16
+
+// maxRegexpInsts bounds a pattern's compiled program. Matching costs up
+// to the text's length times the program's size for every row, and a
+// program takes memory in proportion: a 1,024-character pattern of
+// nested repetitions compiles to hundreds of thousands of instructions
+// (megabytes), where real searches need a few dozen.
+const maxRegexpInsts = 2000
 
 var (
 	// The driver's function table is process-wide: the function is
@@ -191,8 +199,20 @@ func writeEscaped(b *strings.Builder, r rune) {
 	b.WriteString(regexp.QuoteMeta(string(r)))
 }
 
-// compileRE2 checks that RE2 compiles p and returns it.
+// compileRE2 checks that RE2 compiles p into a program of at most
+// maxRegexpInsts instructions, and returns it.
 func compileRE2(p string) (string, error) {
+	re, err := syntax.Parse(p, syntax.Perl)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	if len(prog.Inst) > maxRegexpInsts {
+		return "", fmt.Errorf("%w: the pattern is too complex (%d instructions, at most %d)", ErrInvalidInput, len(prog.Inst), maxRegexpInsts)
+	}
 	if _, err := regexps.get(p); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}

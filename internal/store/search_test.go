@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -90,6 +91,13 @@ func TestSearch(t *testing.T) {
 		for _, s := range []Search{re(ModePosix, "(", true), re(ModePosix, "[z-a]", false), re(ModeSimilarTo, "a**", true)} {
 			if _, err := find(s); !errors.Is(wrap("find", err), ErrInvalidInput) {
 				t.Errorf("%+v: %v", s.Matches[0], err)
+			}
+		}
+		// SQLite (RE2) bounds a pattern's program; PostgreSQL has limits of
+		// its own.
+		if s.Dialect() == dialectSQLite {
+			if _, err := find(re(ModePosix, strings.Repeat("[a-z]{999}", 3), true)); !errors.Is(err, ErrInvalidInput) {
+				t.Errorf("a pattern too complex: %v", err)
 			}
 		}
 		if _, err := find(Search{Matches: []Match{like("x", "secret")}}); err == nil {
