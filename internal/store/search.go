@@ -35,7 +35,10 @@ func (s Search) Empty() bool { return len(s.Matches) == 0 }
 // where returns the SQL condition of s (or "" when empty), appending its
 // arguments to args; columns maps field names to SQL expressions. Logto's
 // "like" is SQL LIKE with the caller's own % wildcards, case-insensitive
-// unless asked otherwise.
+// unless asked otherwise; "posix" and "similar_to" are PostgreSQL's
+// operators, and on SQLite gatehouse_regexp (search_regexp.go). A pattern
+// that does not compile is ErrInvalidInput (on PostgreSQL when the query
+// runs).
 func (q *Queries) where(s Search, columns map[string]string, args *[]any) (string, error) {
 	if s.Empty() {
 		return "", nil
