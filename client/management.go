@@ -219,8 +219,13 @@ type ListOptions struct {
 	Search       string
 	SearchFields map[string]string
 	Mode         string // like (default), exact, similar_to, posix
-	Joint        string // or (default), and
-	// CaseSensitive makes the search case sensitive.
+	// FieldModes sets the mode of one field's search (mode.<field>), over
+	// Mode; FieldValues searches a field for any of several values (exact
+	// mode takes several; the others one).
+	FieldModes  map[string]string
+	FieldValues map[string][]string
+	Joint       string // or (default), and
+	// CaseSensitive makes the search case sensitive (similar_to needs it).
 	CaseSensitive bool
 	// ExcludeOrganizationID (ListUsers only) leaves out the members of that
 	// organization.
@@ -241,8 +246,16 @@ func (o ListOptions) values() url.Values {
 	for k, v := range o.SearchFields {
 		q.Set("search."+k, v)
 	}
+	for k, vs := range o.FieldValues {
+		for _, v := range vs {
+			q.Add("search."+k, v)
+		}
+	}
 	if o.Mode != "" {
 		q.Set("mode", o.Mode)
+	}
+	for k, v := range o.FieldModes {
+		q.Set("mode."+k, v)
 	}
 	if o.Joint != "" {
 		q.Set("joint", o.Joint)

@@ -78,13 +78,10 @@ func (s *Service) ListApplications(ctx context.Context, f store.AppFilter, withT
 	return list, total, nil
 }
 
-// searchError turns a search the database cannot run into 400
-// request.invalid_input (Logto answers 500 here; spec README).
+// searchError wraps the error of a searched list; a pattern the database
+// cannot compile is the store's ErrInvalidInput, answered 400.
 func searchError(err error) error {
-	if errors.Is(err, store.ErrSearchMode) {
-		return invalidInput("This search mode needs PostgreSQL.")
-	}
-	return err
+	return fmt.Errorf("management: search: %w", err)
 }
 
 // CreateApplication creates an M2M application with its "Default secret"

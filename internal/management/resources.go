@@ -36,12 +36,8 @@ func cannotModifyManagementAPI() *Error {
 	return errorf(http.StatusBadRequest, "resource.cannot_modify_management_api", "Cannot modify Logto management API.")
 }
 
-// listFailed wraps the error of a list query; the store's refusal of a
-// search mode SQLite cannot run is 400 request.invalid_input.
+// listFailed wraps the error of a list query.
 func listFailed(what string, err error) error {
-	if errors.Is(err, store.ErrSearchMode) {
-		return invalidInput("Search modes `similar_to` and `posix` need PostgreSQL.")
-	}
 	return fmt.Errorf("management: %s: %w", what, err)
 }
 

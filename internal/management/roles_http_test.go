@@ -186,7 +186,7 @@ func TestListRoles(t *testing.T) {
 		if got := names("?type=MachineToMachine&excludeApplicationId=app1"); !reflect.DeepEqual(got, []string{"Logto Management API access"}) {
 			t.Fatalf("exclude app: %v", got)
 		}
-		if got := names("?excludeApplicationId=" + apptest.BootstrapID + "&search=%25m2m%25"); !reflect.DeepEqual(got, []string{"b-m2m"}) {
+		if got := names("?excludeApplicationId=" + apptest.BootstrapID + "&search.name=%25m2m%25"); !reflect.DeepEqual(got, []string{"b-m2m"}) {
 			t.Fatalf("exclude + search: %v", got)
 		}
 		if got := names("?type=User&excludeUserId=ada"); len(got) != 0 {

@@ -46,7 +46,7 @@ func (s *Service) ListUserRoles(ctx context.Context, userID string, search store
 	}
 	roles, total, err := s.cfg.Store.ListUserRoles(ctx, s.cfg.Tenant, userID, search, limit, offset)
 	if err != nil {
-		return nil, 0, userSearchError(err)
+		return nil, 0, searchError(err)
 	}
 	return roles, total, nil
 }

@@ -254,18 +254,9 @@ func (s *Service) GetUser(ctx context.Context, id string) (*store.User, error) {
 func (s *Service) ListUsers(ctx context.Context, f store.UserFilter) ([]store.User, int64, error) {
 	us, total, err := s.cfg.Store.ListUsers(ctx, s.cfg.Tenant, f)
 	if err != nil {
-		return nil, 0, userSearchError(err)
+		return nil, 0, searchError(err)
 	}
 	return us, total, nil
-}
-
-// userSearchError maps a search the database cannot run to 400
-// request.invalid_input.
-func userSearchError(err error) error {
-	if errors.Is(err, store.ErrSearchMode) {
-		return invalidInput("Search modes `similar_to` and `posix` need PostgreSQL.")
-	}
-	return err
 }
 
 // UpdateUser applies in to the user id: JSON fields replace the stored

@@ -72,7 +72,7 @@ func (q *Queries) appWhere(f AppFilter, args *[]any) (string, error) {
 
 // ListApplications returns the applications of tenant that f selects,
 // newest first (ties by id, descending), walking the index
-// applications__created_at_id. ErrSearchMode if the search needs PostgreSQL.
+// applications__created_at_id. ErrInvalidInput for a search pattern that does not compile.
 func (q *Queries) ListApplications(ctx context.Context, tenant string, f AppFilter) ([]rbac.Application, error) {
 	args := []any{tenant}
 	where, err := q.appWhere(f, &args)
@@ -324,7 +324,7 @@ WHERE `
 
 // ListApplicationRoles returns a page of the machine-to-machine roles of
 // application appID, internal roles left out, ordered by role id.
-// ErrSearchMode if the search needs PostgreSQL.
+// ErrInvalidInput for a search pattern that does not compile.
 func (q *Queries) ListApplicationRoles(ctx context.Context, tenant, appID string, search Search, limit, offset int) ([]rbac.Role, error) {
 	args := []any{tenant, appID}
 	where, err := q.appRolesWhere(search, &args)

@@ -159,7 +159,7 @@ func (q *Queries) DeleteOrganization(ctx context.Context, tenant, id string) err
 
 // ListOrganizationsPage returns a page of the tenant's organizations that
 // match search (over id and name), newest first, and how many match.
-// ErrSearchMode if the search needs PostgreSQL.
+// ErrInvalidInput for a search pattern that does not compile.
 func (q *Queries) ListOrganizationsPage(ctx context.Context, tenant string, search Search, limit, offset int) ([]Organization, int64, error) {
 	args := []any{tenant}
 	cond, err := q.where(search, organizationSearchColumns, &args)

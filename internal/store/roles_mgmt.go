@@ -32,7 +32,7 @@ type RoleFilter struct {
 
 // ListRolesPage returns a page of the tenant's roles that f selects, by
 // name (index roles__name), and how many it selects. Internal roles are
-// never listed. ErrSearchMode if the search needs PostgreSQL.
+// never listed. ErrInvalidInput for a search pattern that does not compile.
 func (q *Queries) ListRolesPage(ctx context.Context, tenant string, f RoleFilter) ([]rbac.Role, int64, error) {
 	args := []any{tenant}
 	conds := []string{"r.tenant_id = $1", notInternalRole}

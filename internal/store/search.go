@@ -14,10 +14,6 @@ const (
 	ModePosix     = "posix"
 )
 
-// ErrSearchMode means a search mode the database cannot run (similar_to
-// and posix need PostgreSQL).
-var ErrSearchMode = errors.New("store: search mode not supported by this database")
-
 // Match is one search condition: the values, tried against each of the
 // fields (any field may match).
 type Match struct {
@@ -39,7 +35,10 @@ func (s Search) Empty() bool { return len(s.Matches) == 0 }
 // where returns the SQL condition of s (or "" when empty), appending its
 // arguments to args; columns maps field names to SQL expressions. Logto's
 // "like" is SQL LIKE with the caller's own % wildcards, case-insensitive
-// unless asked otherwise.
+// unless asked otherwise; "posix" and "similar_to" are PostgreSQL's
+// operators, and on SQLite gatehouse_regexp (search_regexp.go). A pattern
+// that does not compile is ErrInvalidInput (on PostgreSQL when the query
+// runs).
 func (q *Queries) where(s Search, columns map[string]string, args *[]any) (string, error) {
 	if s.Empty() {
 		return "", nil
@@ -88,7 +87,11 @@ func (q *Queries) matchSQL(col string, m Match, sensitive bool, param func(strin
 		return col + " IN (" + strings.Join(ps, ", ") + ")", nil
 	case ModeSimilarTo:
 		if !pg {
-			return "", ErrSearchMode
+			re, err := similarToRE2(m.Values[0], sensitive)
+			if err != nil {
+				return "", err
+			}
+			return sqliteRegexpFunc + "(" + param(re) + ", " + col + ")", nil
 		}
 		if sensitive {
 			return col + " SIMILAR TO " + param(m.Values[0]), nil
@@ -96,7 +99,11 @@ func (q *Queries) matchSQL(col string, m Match, sensitive bool, param func(strin
 		return "lower(" + col + ") SIMILAR TO lower(" + param(m.Values[0]) + ")", nil
 	case ModePosix:
 		if !pg {
-			return "", ErrSearchMode
+			re, err := posixToRE2(m.Values[0], sensitive)
+			if err != nil {
+				return "", err
+			}
+			return sqliteRegexpFunc + "(" + param(re) + ", " + col + ")", nil
 		}
 		if sensitive {
 			return col + " ~ " + param(m.Values[0]), nil

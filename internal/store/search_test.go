@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -60,14 +61,44 @@ func TestSearch(t *testing.T) {
 				t.Errorf("%s: %v %v, want %v", c.name, got, err, c.want)
 			}
 		}
-		posix := Search{Matches: []Match{{Fields: []string{"name"}, Values: []string{"^stat"}, Mode: ModePosix}}}
-		got, err := find(posix)
-		if s.Dialect() == dialectPostgres {
-			if err != nil || !slices.Equal(got, []string{"a1", "a2"}) {
-				t.Errorf("posix: %v %v", got, err)
+		// posix and similar_to: PostgreSQL's operators, RE2 on SQLite.
+		re := func(mode, v string, sensitive bool) Search {
+			return Search{Matches: []Match{{Fields: []string{"name"}, Values: []string{v}, Mode: mode}}, CaseSensitive: sensitive}
+		}
+		for _, c := range []struct {
+			name string
+			s    Search
+			want []string
+		}{
+			{"posix, any case", re(ModePosix, "^stat", false), []string{"a1", "a2"}},
+			{"posix, case-sensitive", re(ModePosix, "^stat", true), []string{"a2"}},
+			{"posix is unanchored", re(ModePosix, "ill", true), []string{"a3"}},
+			{"posix classes", re(ModePosix, "^[[:digit:]]+%", true), []string{"a4"}},
+			{"posix alternation", re(ModePosix, "^(Bill|stats-)", true), []string{"a2", "a3"}},
+			{"similar_to is anchored", re(ModeSimilarTo, "Bill", true), nil},
+			{"similar_to %", re(ModeSimilarTo, "%ill%", true), []string{"a3"}},
+			{"similar_to _ and |", re(ModeSimilarTo, "(B_lling|stats-%)", true), []string{"a2", "a3"}},
+			{"similar_to . is literal", re(ModeSimilarTo, "Billin.", true), nil},
+			{"similar_to ignores a trailing escape", re(ModeSimilarTo, "Billing\\", true), []string{"a3"}},
+			{"similar_to repetition and classes", re(ModeSimilarTo, "[0-9]+\\%\\_off%", true), []string{"a4"}},
+		} {
+			got, err := find(c.s)
+			if err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("%s: %v %v, want %v", c.name, got, err, c.want)
 			}
-		} else if !errors.Is(err, ErrSearchMode) {
-			t.Errorf("posix on SQLite: %v", err)
+		}
+		// Patterns neither engine compiles: ErrInvalidInput, never a 500.
+		for _, s := range []Search{re(ModePosix, "(", true), re(ModePosix, "[z-a]", false), re(ModeSimilarTo, "a**", true)} {
+			if _, err := find(s); !errors.Is(wrap("find", err), ErrInvalidInput) {
+				t.Errorf("%+v: %v", s.Matches[0], err)
+			}
+		}
+		// SQLite (RE2) bounds a pattern's program; PostgreSQL has limits of
+		// its own.
+		if s.Dialect() == dialectSQLite {
+			if _, err := find(re(ModePosix, strings.Repeat("[a-z]{999}", 3), true)); !errors.Is(err, ErrInvalidInput) {
+				t.Errorf("a pattern too complex: %v", err)
+			}
 		}
 		if _, err := find(Search{Matches: []Match{like("x", "secret")}}); err == nil {
 			t.Error("unknown field accepted")

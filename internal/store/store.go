@@ -236,6 +236,7 @@ func openSQLite(path string) (*sql.DB, error) {
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
+	registerSQLiteRegexp()
 	db, err := sql.Open("sqlite", path+"?"+sqliteParams)
 	if err != nil {
 		return nil, err

@@ -155,8 +155,8 @@ WHERE tenant_id = $1 AND `+cond+` AND id <> $3`, tenant, value, exceptID).Scan(&
 
 // ListUsers returns the users f selects, newest first (ties by id,
 // descending), paginated by f.Limit and f.Offset, and how many f selects
-// regardless of pagination. ErrSearchMode for a search mode SQLite cannot
-// run.
+// regardless of pagination. ErrInvalidInput for a search
+// pattern that does not compile.
 func (q *Queries) ListUsers(ctx context.Context, tenant string, f UserFilter) ([]User, int64, error) {
 	args := []any{tenant}
 	cond := `u.tenant_id = $1`
