@@ -53,6 +53,7 @@ type config struct {
 	realm        string
 	errorHandler func(http.ResponseWriter, *http.Request, *Error)
 	now          func() time.Time
+	dpop         dpopOptions // dpop.go
 	err          error
 }
 

@@ -22,6 +22,7 @@ type Validator struct {
 	cfg      config
 
 	keys atomic.Pointer[keySet] // read lock-free on every verification
+	dpop dpopState              // the DPoP replay cache (dpop.go)
 
 	fetchMu  sync.Mutex // one JWKS fetch at a time; guards lastMiss
 	lastMiss time.Time
