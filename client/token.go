@@ -186,7 +186,8 @@ func (ts *TokenSource) Invalidate() { ts.current.Store(nil) }
 // Client returns an HTTP client that sends ts's token with every request
 // (oauth2.Transport over the HTTPClient's transport). Unlike
 // oauth2.NewClient, which keeps a token until 10 s before its expiry, it
-// asks ts every time, so the leeway applies.
+// asks ts every time, so the leeway applies. With a DPoP key in the
+// TokenConfig it sends the requests through a [DPoPTransport] instead.
 func (ts *TokenSource) Client() *http.Client {
 	if ts.cfg.DPoP != nil {
 		return &http.Client{Transport: &DPoPTransport{Source: ts, Key: ts.cfg.DPoP, Base: ts.http.Transport}}
