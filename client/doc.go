@@ -14,6 +14,15 @@
 // endpoint as an [*OAuthError] carrying the RFC 6749 error and
 // error_description.
 //
+// # DPoP
+//
+// With a [DPoPKey] in [TokenConfig].DPoP ([GenerateDPoPKey], [ParseDPoPKey]
+// or [NewDPoPKey] around any crypto.Signer), every token request carries a
+// DPoP proof (RFC 9449) and the server binds the tokens to the key;
+// [TokenSource.Client] then sends API requests through a [DPoPTransport],
+// with `Authorization: DPoP` and a fresh proof (with ath) per request.
+// Proofs are signed with the standard library alone.
+//
 // # Management API
 //
 // [NewManagementAPI] takes the options of @logto/api's createManagementApi

@@ -49,6 +49,11 @@ type TokenConfig struct {
 	// DefaultLeeway. It is capped at half the token's lifetime, so a short
 	// token is still reused for a while.
 	Leeway time.Duration
+	// DPoP, if set, binds the tokens to this key (RFC 9449): each token
+	// request carries a proof, and [TokenSource.Client] sends API requests
+	// with DPoP proofs ([DPoPTransport]).
+	DPoP *DPoPKey
+
 	// HTTPClient sends the token requests; nil means a client with a
 	// 30-second timeout.
 	HTTPClient *http.Client
@@ -181,8 +186,12 @@ func (ts *TokenSource) Invalidate() { ts.current.Store(nil) }
 // Client returns an HTTP client that sends ts's token with every request
 // (oauth2.Transport over the HTTPClient's transport). Unlike
 // oauth2.NewClient, which keeps a token until 10 s before its expiry, it
-// asks ts every time, so the leeway applies.
+// asks ts every time, so the leeway applies. With a DPoP key in the
+// TokenConfig it sends the requests through a [DPoPTransport] instead.
 func (ts *TokenSource) Client() *http.Client {
+	if ts.cfg.DPoP != nil {
+		return &http.Client{Transport: &DPoPTransport{Source: ts, Key: ts.cfg.DPoP, Base: ts.http.Transport}}
+	}
 	return &http.Client{Transport: &oauth2.Transport{Source: ts, Base: ts.http.Transport}}
 }
 
@@ -209,6 +218,13 @@ func (ts *TokenSource) request(ctx context.Context) (*oauth2.Token, time.Time, e
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(url.QueryEscape(ts.cfg.ClientID), url.QueryEscape(ts.cfg.ClientSecret))
+	if ts.cfg.DPoP != nil {
+		p, err := ts.cfg.DPoP.Proof(http.MethodPost, ts.url, "")
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		req.Header.Set("DPoP", p)
+	}
 	start := ts.now()
 	resp, err := ts.http.Do(req)
 	if err != nil {

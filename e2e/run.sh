@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Starts a Gatehouse server in a temporary data dir and runs the @logto/api
+# and openid-client (DPoP, dpop.test.mjs)
 # end-to-end test against it. Called by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")"

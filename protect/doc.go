@@ -49,6 +49,15 @@
 // issuer for tests: it mints tokens with chosen claims, so handlers can be
 // tested without a running Gatehouse.
 //
+// DPoP-bound tokens (RFC 9449, a cnf.jkt claim) are accepted only with
+// their proof: the middleware reads `Authorization: DPoP <token>` and the
+// DPoP header and checks them with [Validator.VerifyDPoP] (proof type,
+// algorithm, public key and signature, htm, htu, iat, ath, the key's
+// thumbprint against cnf.jkt, jti replay), answering with the DPoP
+// challenge of RFC 9449 §7.1. [Validator.Verify] refuses bound tokens, so a
+// stolen one is useless as a bearer token. [WithPublicURL] gives the URL
+// proofs must name behind a proxy; [WithDPoPRequired] refuses bearer tokens.
+//
 // The package deliberately does not introspect tokens (RFC 7662), accept
 // tokens from the query string or form body, or check anything but scopes:
 // roles and organizations are the API's own business, read from [Claims].

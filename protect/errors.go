@@ -39,6 +39,9 @@ type Error struct {
 	Description string   // for people; safe to send to the client (no token contents)
 	Scopes      []string // insufficient_scope: the missing scopes
 	Err         error
+	// DPoP makes the challenge the DPoP scheme's (RFC 9449 §7.1), for a
+	// request that used it or must.
+	DPoP bool
 }
 
 // Error implements error.
@@ -66,10 +69,16 @@ func (e *Error) Status() int {
 }
 
 // Challenge returns the WWW-Authenticate value for e (RFC 6750 §3): the
-// realm, then error, error_description and scope when they apply.
+// realm, then error, error_description and scope when they apply. With
+// DPoP set it is the DPoP scheme's (RFC 9449 §7.1), which also lists the
+// proof algorithms accepted (algs).
 func (e *Error) Challenge(realm string) string {
 	var b strings.Builder
 	b.WriteString("Bearer")
+	if e.DPoP {
+		b.Reset()
+		b.WriteString("DPoP")
+	}
 	sep := " "
 	attr := func(name, value string) {
 		b.WriteString(sep)
@@ -90,6 +99,9 @@ func (e *Error) Challenge(realm string) string {
 		if len(e.Scopes) > 0 {
 			attr("scope", strings.Join(e.Scopes, " "))
 		}
+	}
+	if e.DPoP {
+		attr("algs", dpopAlgsAttr)
 	}
 	return b.String()
 }

@@ -93,17 +93,8 @@ func (v *Validator) require(desc string, missing func(*Claims) []string) func(ht
 // authenticate verifies the request's token and returns the request with
 // the claims in its context, or answers it and returns false.
 func (v *Validator) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	tok, e := BearerToken(r)
+	c, e := v.VerifyRequest(r) // Bearer or DPoP (dpop.go)
 	if e != nil {
-		v.fail(w, r, e)
-		return r, false
-	}
-	c, err := v.Verify(r.Context(), tok)
-	if err != nil {
-		e, ok := err.(*Error)
-		if !ok {
-			e = tokenError(err, "invalid token")
-		}
 		v.fail(w, r, e)
 		return r, false
 	}

@@ -56,6 +56,7 @@ type config struct {
 	audiences    []string
 	issuers      []string
 	onRefreshErr func(error)
+	dpop         dpopOptions // dpop.go
 	err          error
 }
 

@@ -24,6 +24,7 @@ type Validator struct {
 	sources   []*source // one per issuer, the one given to New first
 	jwksURL   string    // sources[0].jwksURL
 	cfg       config
+	dpop      dpopState // the DPoP replay cache (dpop.go)
 
 	stop      chan struct{}
 	loops     sync.WaitGroup // the refresh loops

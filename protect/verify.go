@@ -100,8 +100,19 @@ func (c *Claims) Missing(scopes ...string) []string {
 // signature with a published key of the issuer under an allowed algorithm,
 // typ at+jwt, then iss, aud, exp and nbf. ctx bounds the one JWKS fetch a
 // token naming an unknown key may cause. Every failure is an *[Error] with
-// the code invalid_token.
+// the code invalid_token. It is for bearer tokens: a DPoP-bound one (with
+// cnf.jkt) is refused (RFC 9449 §7.2), as it is worthless without its
+// proof; [Validator.VerifyDPoP] verifies those.
 func (v *Validator) Verify(ctx context.Context, token string) (*Claims, error) {
+	c, err := v.verify(ctx, token)
+	if err == nil && c.bound() {
+		return nil, &Error{Code: CodeInvalidToken, Description: "DPoP-bound token presented as a bearer token", Err: ErrDPoPBound, DPoP: true}
+	}
+	return c, err
+}
+
+// verify checks token as Verify does, bound or not.
+func (v *Validator) verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > maxToken {
 		return nil, tokenError(ErrMalformed, "token too long")
 	}

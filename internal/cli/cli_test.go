@@ -3,7 +3,12 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -162,6 +167,18 @@ func TestStory(t *testing.T) {
 			t.Errorf("wrong secret: %s", errs)
 		}
 		app2.code(cli.ExitUsage, "token", "--decode", "not-a-jwt")
+		// --dpop-key: the request carries a proof, checked by the server (it
+		// names --url, not the server's public endpoint, so htu mismatches).
+		keyFile := filepath.Join(t.TempDir(), "dpop.pem")
+		ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		der, _ := x509.MarshalPKCS8PrivateKey(ecKey)
+		os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+		errs = app2.code(cli.ExitFailure, "token", "--url", e.URL, "--client-id", app.ID, "--client-secret", app.Secret,
+			"--resource", "https://shopping.api", "--dpop-key", keyFile)
+		if !strings.Contains(errs, "invalid_dpop_proof") || !strings.Contains(errs, "htu mismatch") {
+			t.Errorf("--dpop-key: %s", errs)
+		}
+		app2.code(cli.ExitUsage, "token", "--url", e.URL, "--client-id", app.ID, "--client-secret", app.Secret, "--dpop-key", filepath.Join(t.TempDir(), "none.pem"))
 		app2.code(cli.ExitUsage, "token", "--url", e.URL) // no credentials
 		// The app has no Management API role: 403 → exit 5.
 		app2.env = map[string]string{"GATEHOUSE_URL": e.URL, "GATEHOUSE_CLIENT_ID": app.ID, "GATEHOUSE_CLIENT_SECRET": app.Secret}

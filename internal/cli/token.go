@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +15,7 @@ import (
 )
 
 const tokenHelp = `Usage:
-  gatehouse token --resource URI [--scope "a b"] [--org ID] [connection flags]
+  gatehouse token --resource URI [--scope "a b"] [--org ID] [--dpop-key FILE] [connection flags]
   gatehouse token --decode TOKEN|- [--json]
   gatehouse token introspect TOKEN|- [connection flags]
       asks the server whether the token is active (RFC 7662) and what it holds
@@ -30,6 +31,10 @@ stderr names them.
   --resource URI   the API's indicator (empty: the server's default resource)
   --scope LIST     scopes, separated by spaces or commas (none: a token without scopes)
   --org ID         an organization id (organization_id)
+  --dpop-key FILE  a PEM private key (EC P-256/P-384, Ed25519, RSA): the request
+                   carries a DPoP proof and the token is bound to the key
+                   (token_type DPoP); the API then needs a proof made with the
+                   same key for every call (docs/dpop.md)
 
 With --decode: prints the token's header and claims (--decode - reads the
 token from standard input). The token is NOT
@@ -50,6 +55,7 @@ func (r *runner) token(args []string) int {
 	scope := c.fs.String("scope", "", "")
 	org := c.fs.String("org", "", "")
 	decode := c.fs.Bool("decode", false, "")
+	dpopKey := c.fs.String("dpop-key", "", "")
 	pos, code := r.parse(c, args, 0, 1)
 	if code >= 0 {
 		return code
@@ -76,9 +82,19 @@ func (r *runner) token(args []string) int {
 		return code
 	}
 	asked := strings.FieldsFunc(*scope, func(r rune) bool { return r == ' ' || r == ',' })
+	var key *client.DPoPKey
+	if *dpopKey != "" {
+		b, err := os.ReadFile(*dpopKey)
+		if err != nil {
+			return r.usage(c, "--dpop-key: %v", err)
+		}
+		if key, err = client.ParseDPoPKey(b); err != nil {
+			return r.usage(c, "--dpop-key %s: %v", *dpopKey, err)
+		}
+	}
 	ts := client.NewTokenSource(client.TokenConfig{
 		BaseURL: r.baseURL(), ClientID: id, ClientSecret: secret,
-		Resource: *resource, Scopes: asked, OrganizationID: *org,
+		Resource: *resource, Scopes: asked, OrganizationID: *org, DPoP: key,
 	})
 	tok, err := ts.TokenContext(r.ctx)
 	if err != nil {

@@ -1,6 +1,7 @@
 package grant
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -26,6 +27,9 @@ type Client struct {
 	Type        rbac.AppType
 	Secrets     []Secret
 	CORSOrigins []string
+	// DPoPBound is oidcClientMetadata.dpopBoundAccessTokens: a token
+	// request without a DPoP proof is refused (RFC 9449 §5.2).
+	DPoPBound bool
 	// App is the application's JSON (without secrets), for the JWT
 	// customizer's context; nil unless a customizer was configured when the
 	// client was loaded (see [Cache.Application]).
@@ -118,6 +122,7 @@ func (cc *Cache) newClient(tenant string, g *store.AppGrants, seq uint64) (*Clie
 	}
 	c := &Client{roles: roles, TenantID: intern(tenant), ID: g.ID, Type: rbac.AppType(intern(g.Type))}
 	c.CORSOrigins = corsOrigins(g.CustomClientMetadata)
+	c.DPoPBound = dpopBound(g.OIDCClientMetadata)
 	if len(g.Secrets) > 0 {
 		c.Secrets = make([]Secret, len(g.Secrets))
 		for i, s := range g.Secrets {
@@ -201,4 +206,17 @@ func corsOrigins(meta []byte) []string {
 		return nil
 	}
 	return m.CORSAllowedOrigins
+}
+
+// dpopBound reads oidcClientMetadata.dpopBoundAccessTokens; anything but
+// true (absent, malformed) is false. Most apps do not name it, and a
+// bulk load of many apps then skips the JSON decoding.
+func dpopBound(meta []byte) bool {
+	if !bytes.Contains(meta, []byte("dpopBoundAccessTokens")) {
+		return false
+	}
+	var m struct {
+		DPoPBound bool `json:"dpopBoundAccessTokens"`
+	}
+	return len(meta) > 0 && json.Unmarshal(meta, &m) == nil && m.DPoPBound
 }

@@ -103,6 +103,9 @@ type oidcClientMetadata struct {
 	BackchannelLogoutURI             *string  `json:"backchannelLogoutUri,omitempty"`
 	BackchannelLogoutSessionRequired *bool    `json:"backchannelLogoutSessionRequired,omitempty"`
 	LogoURI                          *string  `json:"logoUri,omitempty"`
+	// DPoPBoundAccessTokens makes a DPoP proof mandatory at the token
+	// endpoint (RFC 9449 §5.2's dpop_bound_access_tokens).
+	DPoPBoundAccessTokens *bool `json:"dpopBoundAccessTokens,omitempty"`
 }
 
 // oidcMetadata reads the oidcClientMetadata field: nil when absent, else

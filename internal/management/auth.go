@@ -1,6 +1,7 @@
 package management
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -46,7 +47,8 @@ func (a *api) authenticate(r *http.Request) error {
 	}
 	var claims jwt.Claims
 	var extra struct {
-		Scope any `json:"scope"`
+		Scope any             `json:"scope"`
+		Cnf   json.RawMessage `json:"cnf"`
 	}
 	if err := tok.Claims(pub, &claims, &extra); err != nil {
 		return unauthorized("ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "JWSSignatureVerificationFailed", nil)
@@ -69,6 +71,12 @@ func (a *api) authenticate(r *http.Request) error {
 	case a.revoked != nil && a.revoked(claims.ID):
 		// Revoked at /oidc/token/revocation (docs/compatibility.md).
 		return unauthorized("ERR_JWT_REVOKED", "JWTRevoked", map[string]any{"claim": "jti", "reason": "revoked"})
+	}
+	if extra.Cnf != nil {
+		// A DPoP-bound token (RFC 9449) is worthless without its proof, and
+		// the Management API takes bearer tokens only (RFC 9449 §7.2):
+		// refused, never accepted as a bearer token (docs/dpop.md).
+		return claimFailed("cnf", "dpop_bound_token_not_supported")
 	}
 	if claims.Subject == "" {
 		return &Error{Status: http.StatusUnauthorized, Code: "auth.jwt_sub_missing", Message: "Missing `sub` in JWT."}

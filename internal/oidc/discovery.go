@@ -26,6 +26,9 @@ type Metadata struct {
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
 	RevocationEndpoint                        string   `json:"revocation_endpoint,omitempty"`
 	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
+	// DPoPSigningAlgs are the DPoP proof algorithms the token endpoint
+	// accepts (RFC 9449 §5.1).
+	DPoPSigningAlgs []string `json:"dpop_signing_alg_values_supported"`
 }
 
 // NewMetadata describes the server at issuer with keys signing in algs,
@@ -43,6 +46,7 @@ func NewMetadata(issuer string, algs []string) Metadata {
 		IDTokenSigningAlgs:                algs,
 		IntrospectionEndpoint:             issuer + "/token/introspection",
 		IntrospectionEndpointAuthMethodsSupported: clientAuthMethods(),
+		DPoPSigningAlgs: DPoPAlgs(),
 	}
 }
 

@@ -91,6 +91,7 @@ type handler struct {
 	customizers            Customizers
 	limits                 *limiter // nil: no failure limit
 	metrics                Metrics  // nil: none
+	replay                 *dpopReplay
 }
 
 // Handler returns the /oidc routes. Paths are absolute (/oidc/...), so the
@@ -102,7 +103,7 @@ func Handler(cfg Config) http.Handler {
 		auditor: cfg.Audit, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 		denylist: cfg.Denylist, adminResource: cfg.AdminResource,
 		customizers: cfg.Customizers, limits: newLimiter(cfg.FailureLimit),
-		metrics: cfg.Metrics,
+		metrics: cfg.Metrics, replay: newDPoPReplay(dpopReplayMax),
 	}
 	if h.tenant == "" {
 		h.tenant = rbac.DefaultTenant

@@ -37,7 +37,8 @@ type accessToken struct {
 	jti, sub, clientID, aud, iss string
 	scope                        *string // nil: no scope claim
 	orgID                        string
-	iat, exp                     int64 // epoch seconds
+	jkt                          string // cnf.jkt: a DPoP-bound token
+	iat, exp                     int64  // epoch seconds
 }
 
 // verifyToken parses raw as an access token of this server: a compact JWS
@@ -68,6 +69,9 @@ func (h *handler) verifyToken(raw string) (t accessToken, ok bool) {
 			ClientID       string          `json:"client_id"`
 			Scope          json.RawMessage `json:"scope"`
 			OrganizationID string          `json:"organization_id"`
+			Cnf            struct {
+				JKT string `json:"jkt"`
+			} `json:"cnf"`
 		}
 	)
 	if tok.Claims(pub, &std, &extra) != nil {
@@ -79,7 +83,7 @@ func (h *handler) verifyToken(raw string) (t accessToken, ok bool) {
 	}
 	t = accessToken{
 		jti: std.ID, sub: std.Subject, clientID: extra.ClientID, aud: std.Audience[0], iss: std.Issuer,
-		orgID: extra.OrganizationID, iat: int64(*std.IssuedAt), exp: int64(*std.Expiry),
+		orgID: extra.OrganizationID, jkt: extra.Cnf.JKT, iat: int64(*std.IssuedAt), exp: int64(*std.Expiry),
 	}
 	if extra.Scope != nil && string(extra.Scope) != "null" {
 		var s string
@@ -149,6 +153,13 @@ type introspection struct {
 	Issuer         string  `json:"iss,omitempty"`
 	TokenType      string  `json:"token_type,omitempty"`
 	OrganizationID string  `json:"organization_id,omitempty"`
+	// Cnf is the key a DPoP-bound token is bound to (RFC 9449 §6.2).
+	Cnf *confirmation `json:"cnf,omitempty"`
+}
+
+// confirmation is RFC 7800's cnf claim, with RFC 9449's jkt member.
+type confirmation struct {
+	JKT string `json:"jkt"`
 }
 
 // introspect serves POST /oidc/token/introspection (RFC 7662). Unlike
@@ -171,6 +182,9 @@ func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
 			ans = introspection{
 				Active: true, ClientID: t.clientID, Subject: t.sub, Audience: t.aud, Scope: t.scope,
 				Expiry: t.exp, IssuedAt: t.iat, Issuer: t.iss, TokenType: "Bearer", OrganizationID: t.orgID,
+			}
+			if t.jkt != "" {
+				ans.TokenType, ans.Cnf = "DPoP", &confirmation{t.jkt}
 			}
 		}
 	}

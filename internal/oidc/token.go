@@ -48,6 +48,7 @@ type exchange struct {
 	params     tokenParams
 	client     *grant.Client
 	secretName string
+	jkt        string // the DPoP key's thumbprint (dpop.go); "": a bearer token
 	resource   string
 	scopes     []string
 }
@@ -65,6 +66,9 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 	}
 	now := h.now()
 	tok, oerr := h.exchange(r, x, now.UnixMilli())
+	if oerr == nil {
+		tok.claims.JKT = x.jkt
+	}
 	if oerr == nil && h.customizers != nil {
 		oerr = h.customize(r, x, tok, now.UnixMilli())
 	}
@@ -113,6 +117,9 @@ func (h *handler) exchange(r *http.Request, x *exchange, nowMs int64) (*issued, 
 	}
 	if d := p.grantDuplicate(); d != "" {
 		return nil, duplicateError(d)
+	}
+	if x.jkt, e = h.dpop(r, client, time.UnixMilli(nowMs)); e != nil {
+		return nil, e
 	}
 	org, e := organizationOf(client, p)
 	if e != nil {
@@ -341,7 +348,11 @@ func (h *handler) writeToken(w http.ResponseWriter, c *token.Claims, ttl int64) 
 	}
 	b = append(b, `","expires_in":`...)
 	b = strconv.AppendInt(b, ttl, 10)
-	b = append(b, `,"token_type":"Bearer"`...)
+	if c.JKT != "" {
+		b = append(b, `,"token_type":"DPoP"`...) // RFC 9449 §5.1
+	} else {
+		b = append(b, `,"token_type":"Bearer"`...)
+	}
 	if c.HasScope {
 		b = append(b, `,"scope":`...)
 		b = appendJSONString(b, c.Scope)

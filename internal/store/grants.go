@@ -13,7 +13,10 @@ type AppGrants struct {
 	// CustomClientMetadata is the JSON column as stored (its
 	// corsAllowedOrigins matter to the token endpoint).
 	CustomClientMetadata []byte
-	Secrets              []GrantSecret
+	// OIDCClientMetadata is the oidc_client_metadata column as stored (its
+	// dpopBoundAccessTokens matters to the token endpoint).
+	OIDCClientMetadata []byte
+	Secrets            []GrantSecret
 	// Roles has one row per M2M role and scope it grants; a role without
 	// scopes has one row with empty ResourceID, Indicator and Scope.
 	Roles []GrantRow
@@ -49,7 +52,7 @@ type OrganizationGrantRow struct {
 // application. Kinds: 0 the application, 1 a secret, 2 an M2M role grant,
 // 3 an organization membership or organization scope, 4 a resource scope
 // through an organization role.
-const grantsQuery = `SELECT 0, a.id, a.type, CAST(a.custom_client_metadata AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT), NULL
+const grantsQuery = `SELECT 0, a.id, a.type, CAST(a.custom_client_metadata AS TEXT), CAST(a.oidc_client_metadata AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT), NULL
 FROM applications a WHERE a.tenant_id = $1 AND a.id BETWEEN $2 AND $3
 UNION ALL
 SELECT 1, s.application_id, s.name, NULL, NULL, NULL, NULL, s.expires_at, s.digest
@@ -111,7 +114,7 @@ func (q *Queries) LoadGrants(ctx context.Context, tenant, from, to string, fn fu
 					return err
 				}
 			}
-			cur = &AppGrants{ID: app, Type: s1.String, CustomClientMetadata: []byte(s2.String)}
+			cur = &AppGrants{ID: app, Type: s1.String, CustomClientMetadata: []byte(s2.String), OIDCClientMetadata: []byte(s3.String)}
 			continue
 		}
 		if cur == nil || cur.ID != app {

@@ -15,7 +15,7 @@ import (
 )
 
 // Claims are the claims of an access token (spec §2.9). Mint writes them in
-// Logto's order: jti sub iat exp [scope] client_id iss aud [organization_id],
+// Logto's order: jti sub iat exp [scope] client_id iss aud [organization_id] [cnf],
 // preceded by the members of Extra.
 type Claims struct {
 	JTI      string // token id
@@ -31,6 +31,10 @@ type Claims struct {
 	HasScope bool   // false: no "scope" member; true with Scope == "": "scope":""
 
 	OrganizationID string // organization_id; "" leaves it out
+
+	// JKT binds the token to a DPoP key (RFC 9449 §6.1): the key's RFC 7638
+	// thumbprint, base64url, written as "cnf":{"jkt":...}; "" leaves it out.
+	JKT string
 
 	// Extra is an optional JSON object of custom claims (the JWT
 	// customizer's output). Its members come first. Members named like a
@@ -209,6 +213,11 @@ func appendClaims(b []byte, c *Claims) ([]byte, error) {
 	if c.OrganizationID != "" {
 		b = append(b, `,"organization_id":`...)
 		b = appendJSONString(b, c.OrganizationID)
+	}
+	if c.JKT != "" {
+		b = append(b, `,"cnf":{"jkt":`...)
+		b = appendJSONString(b, c.JKT)
+		b = append(b, '}')
 	}
 	return append(b, '}'), nil
 }
