@@ -222,7 +222,11 @@ func exportDoc(s *state, mgmt string) (*yaml.Node, []string) {
 				continue
 			}
 			r := all[n]
-			out = append(out, mapping("name", scalar(n), "description", scalar(r.description), "scopes", grants(r.scopes)))
+			rn := mapping("name", scalar(n), "description", scalar(r.description), "scopes", grants(r.scopes))
+			if key == "organizationRoles" {
+				rn.Content = append(rn.Content, scalar("organizationScopes"), flowSeq(r.orgScopes))
+			}
+			out = append(out, rn)
 		}
 		doc.Content = append(doc.Content, scalar(key), seq(out))
 	}
@@ -240,6 +244,15 @@ func exportDoc(s *state, mgmt string) (*yaml.Node, []string) {
 		apps = append(apps, mapping("name", scalar(n), "description", scalar(list[0].Description), "roles", flowSeq(list[0].roles)))
 	}
 	doc.Content = append(doc.Content, scalar("apps"), seq(apps))
+	var oscopes []*yaml.Node
+	for _, n := range sortedKeys(s.orgScopes) {
+		if d := s.orgScopes[n].Description; d != "" {
+			oscopes = append(oscopes, mapping("name", scalar(n), "description", scalar(d)))
+		} else {
+			oscopes = append(oscopes, scalar(n))
+		}
+	}
+	doc.Content = append(doc.Content, scalar("organizationScopes"), seq(oscopes))
 	roles("organizationRoles", s.orgRoles, "")
 	var orgs []*yaml.Node
 	for _, n := range sortedKeys(s.orgs) {

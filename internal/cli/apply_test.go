@@ -43,7 +43,8 @@ func TestApply(t *testing.T) {
 			"+ organization role store-manager: scope https://shopping.api write:products\n",
 			"+ organization Acme\n", "+ organization Acme: app daily-orders\n",
 			"+ organization Acme: app daily-orders: role store-manager\n", "+ customizer: new\n",
-			"14 changes to make (gatehouse apply -f " + file + ")\n",
+			"+ organization scope manage:store\n", "+ organization role store-manager: organization scope manage:store\n",
+			"16 changes to make (gatehouse apply -f " + file + ")\n",
 		} {
 			if !strings.Contains(plan, want) {
 				t.Errorf("diff lacks %q:\n%s", want, plan)
@@ -56,7 +57,7 @@ func TestApply(t *testing.T) {
 		// Create from empty; the new app's secret goes to --secrets-out, 0600.
 		secrets := filepath.Join(t.TempDir(), "secrets.yaml")
 		out := s.ok("apply", "-f", file, "--secrets-out", secrets)
-		if !strings.HasSuffix(out, "applied 14 changes\n") || !strings.Contains(out, "secret of new app daily-orders (") ||
+		if !strings.HasSuffix(out, "applied 16 changes\n") || !strings.Contains(out, "secret of new app daily-orders (") ||
 			!strings.Contains(out, "written to "+secrets) {
 			t.Errorf("apply:\n%s", out)
 		}
@@ -98,6 +99,7 @@ func TestApply(t *testing.T) {
 			"accessTokenTtl: 900", "accessTokenTtl: 600",
 			"      - name: write:products\n        description: Create and change products\n", "      - write:products\n      - delete:products\n",
 			"daily-orders: [store-manager]", "daily-orders: []",
+			"organizationScopes: [manage:store]", "organizationScopes: []",
 		).Replace(string(story))
 		file2 := write(t, "changed.yaml", changed)
 		out = s.ok("apply", "-f", file2)
@@ -105,8 +107,9 @@ func TestApply(t *testing.T) {
 			"+ scope https://shopping.api delete:products\n" +
 			"+ role shop-reader: scope https://shopping.api write:products\n" +
 			"~ app daily-orders: description \"Pulls the daily orders\" → \"Pulls the orders every night\"\n" +
+			"- organization role store-manager: organization scope manage:store\n" +
 			"- organization Acme: app daily-orders: role store-manager\n" +
-			"applied 5 changes\n"
+			"applied 6 changes\n"
 		if out != want {
 			t.Errorf("apply a change:\n%s\nwant:\n%s", out, want)
 		}
@@ -135,7 +138,8 @@ func TestApply(t *testing.T) {
 		}
 		out = s.ok("apply", "-f", empty, "--prune")
 		for _, w := range []string{"- organization Acme\n", "- organization role store-manager\n", "- app daily-orders (" + app.ID + ")\n",
-			"- role shop-reader\n", "- role stray\n", "- resource https://shopping.api\n", "- customizer\n", "applied 7 changes\n"} {
+			"- role shop-reader\n", "- role stray\n", "- resource https://shopping.api\n", "- customizer\n",
+			"- organization scope manage:store\n", "applied 8 changes\n"} {
 			if !strings.Contains(out, w) {
 				t.Errorf("prune lacks %q:\n%s", w, out)
 			}
@@ -228,6 +232,16 @@ organizations:
 		if !strings.HasPrefix(errs, "gatehouse diff: ") || !strings.Contains(errs, "syntax.yaml: line 1: ") {
 			t.Errorf("a YAML syntax error: %s", errs)
 		}
+		// An organization role names organization scopes of the file only;
+		// an M2M role has none.
+		_, errs, _ = s.run("apply", "-f", write(t, "orgscopes.yaml", "organizationScopes: [manage]\norganizationRoles:\n  - name: boss\n    organizationScopes: [manage, nope]\nroles:\n  - name: r\n    organizationScopes: [manage]\n"))
+		if !strings.Contains(errs, ":7: role: unknown field \"organizationScopes\"") {
+			t.Errorf("organization scopes on an M2M role: %s", errs)
+		}
+		_, errs, _ = s.run("apply", "-f", write(t, "orgscopes2.yaml", "organizationScopes: [manage]\norganizationRoles:\n  - name: boss\n    organizationScopes: [manage, nope]\n"))
+		if !strings.Contains(errs, ":4: organization role boss: no organization scope nope in the file") {
+			t.Errorf("an unknown organization scope: %s", errs)
+		}
 		// The Management API's resource and role are not the file's to manage.
 		_, errs, _ = s.run("apply", "-f", write(t, "mgmt.yaml", "resources:\n  - indicator: https://default.logto.app/api\n    name: x\nroles:\n  - name: Logto Management API access\n"))
 		if !strings.Contains(errs, ":2: resource https://default.logto.app/api is the Management API") || !strings.Contains(errs, ":5: role \"Logto Management API access\" belongs to the Management API") {
@@ -243,4 +257,14 @@ func mustRead(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// The complete example in docs/declarative.md is the file TestApply
+// applies.
+func TestDeclarativeDocExample(t *testing.T) {
+	doc := mustRead(t, "../../docs/declarative.md")
+	story := mustRead(t, "testdata/shopping.yaml")
+	if !strings.Contains(doc, "```yaml\n"+story+"```\n") {
+		t.Error("docs/declarative.md's shopping story differs from internal/cli/testdata/shopping.yaml")
+	}
 }

@@ -19,9 +19,10 @@ import (
 // is left as it is on the server.
 type decl struct {
 	Resources  []dResource
-	Roles      []dRole // M2M roles
-	Apps       []dApp  // M2M applications
-	OrgRoles   []dRole // M2M organization roles (resource scopes only)
+	Roles      []dRole  // M2M roles
+	Apps       []dApp   // M2M applications
+	OrgScopes  []dScope // organization scopes (the organization template's permissions)
+	OrgRoles   []dRole  // M2M organization roles
 	Orgs       []dOrg
 	Customizer *dCustomizer // nil: none (deleted with --prune)
 }
@@ -45,6 +46,8 @@ type dRole struct {
 	Name        string
 	Description *string
 	Scopes      []dGrant
+	// OrgScopes are an organization role's organization scopes (by name).
+	OrgScopes []dName
 }
 
 // dGrant is the scopes of one resource held by a role.
@@ -114,12 +117,13 @@ func parseDecl(file string, data []byte) (*decl, []string) {
 		return d, nil
 	}
 	p.fields(root, "the file", map[string]func(*yaml.Node){
-		"resources":         func(n *yaml.Node) { d.Resources = p.resources(n) },
-		"roles":             func(n *yaml.Node) { d.Roles = p.roles(n, "role") },
-		"apps":              func(n *yaml.Node) { d.Apps = p.apps(n) },
-		"organizationRoles": func(n *yaml.Node) { d.OrgRoles = p.roles(n, "organization role") },
-		"organizations":     func(n *yaml.Node) { d.Orgs = p.orgs(n) },
-		"customizer":        func(n *yaml.Node) { d.Customizer = p.customizer(n, filepath.Dir(file)) },
+		"resources":          func(n *yaml.Node) { d.Resources = p.resources(n) },
+		"roles":              func(n *yaml.Node) { d.Roles = p.roles(n, "role") },
+		"apps":               func(n *yaml.Node) { d.Apps = p.apps(n) },
+		"organizationScopes": func(n *yaml.Node) { d.OrgScopes = p.scopes(n, "organization scope") },
+		"organizationRoles":  func(n *yaml.Node) { d.OrgRoles = p.roles(n, "organization role") },
+		"organizations":      func(n *yaml.Node) { d.Orgs = p.orgs(n) },
+		"customizer":         func(n *yaml.Node) { d.Customizer = p.customizer(n, filepath.Dir(file)) },
 	})
 	return d, p.problems
 }
@@ -253,7 +257,7 @@ func (p *parser) resources(n *yaml.Node) []dResource {
 				}
 				r.TTL = &ttl
 			},
-			"scopes": func(v *yaml.Node) { r.Scopes = p.scopes(v) },
+			"scopes": func(v *yaml.Node) { r.Scopes = p.scopes(v, "scope") },
 		})
 		p.required(x, "resource", "indicator", r.Indicator)
 		p.required(x, "resource "+r.Indicator, "name", r.Name)
@@ -263,25 +267,26 @@ func (p *parser) resources(n *yaml.Node) []dResource {
 	return out
 }
 
-// scopes reads a resource's scopes: names, or {name, description}.
-func (p *parser) scopes(n *yaml.Node) []dScope {
+// scopes reads a resource's scopes, or the organization scopes (what
+// names which): names, or {name, description}.
+func (p *parser) scopes(n *yaml.Node, what string) []dScope {
 	var out []dScope
 	seen := map[string]int{}
-	for _, x := range p.list(n, "scopes") {
+	for _, x := range p.list(n, what+"s") {
 		s := dScope{line: x.Line}
 		if x.Kind == yaml.ScalarNode {
-			s.Name = p.str(x, "scope")
+			s.Name = p.str(x, what)
 		} else {
-			p.fields(x, "scope", map[string]func(*yaml.Node){
-				"name":        func(v *yaml.Node) { s.Name = p.str(v, "scope name") },
-				"description": func(v *yaml.Node) { s.Description = p.optStr(v, "scope description") },
+			p.fields(x, what, map[string]func(*yaml.Node){
+				"name":        func(v *yaml.Node) { s.Name = p.str(v, what+" name") },
+				"description": func(v *yaml.Node) { s.Description = p.optStr(v, what+" description") },
 			})
-			p.required(x, "scope", "name", s.Name)
+			p.required(x, what, "name", s.Name)
 		}
 		if strings.ContainsAny(s.Name, " \t\n") {
-			p.errorf(x, "scope %q: a scope name has no spaces", s.Name)
+			p.errorf(x, "%s %q: a scope name has no spaces", what, s.Name)
 		}
-		p.unique(seen, x, "scope", s.Name)
+		p.unique(seen, x, what, s.Name)
 		out = append(out, s)
 	}
 	return out
@@ -292,11 +297,15 @@ func (p *parser) roles(n *yaml.Node, what string) []dRole {
 	seen := map[string]int{}
 	for _, x := range p.list(n, what+"s") {
 		r := dRole{line: x.Line}
-		p.fields(x, what, map[string]func(*yaml.Node){
+		fs := map[string]func(*yaml.Node){
 			"name":        func(v *yaml.Node) { r.Name = p.str(v, what+" name") },
 			"description": func(v *yaml.Node) { r.Description = p.optStr(v, what+" description") },
 			"scopes":      func(v *yaml.Node) { r.Scopes = p.grants(v, what+" "+r.Name) },
-		})
+		}
+		if what == "organization role" {
+			fs["organizationScopes"] = func(v *yaml.Node) { r.OrgScopes = p.names(v, what+" "+r.Name+" organization scopes") }
+		}
+		p.fields(x, what, fs)
 		p.required(x, what, "name", r.Name)
 		p.unique(seen, x, what, r.Name)
 		out = append(out, r)

@@ -20,15 +20,16 @@ const (
 
 // state is what the server holds of what a decl describes, by name.
 type state struct {
-	resources map[string]*sResource // by indicator, the Management API's included
-	scopeRef  map[string]string     // scope id → "indicator name"
-	roles     map[string]*sRole     // M2M roles by name, the Management API role included
-	apps      map[string][]*sApp    // M2M applications by name
-	appName   map[string]string     // application id → name
-	orgRoles  map[string]*sRole     // M2M organization roles by name
-	orgs      map[string][]*sOrg    // by name
-	custom    *client.JWTCustomizer // nil: none
-	self      string                // the id of the application running the command
+	resources map[string]*sResource               // by indicator, the Management API's included
+	scopeRef  map[string]string                   // scope id → "indicator name"
+	roles     map[string]*sRole                   // M2M roles by name, the Management API role included
+	apps      map[string][]*sApp                  // M2M applications by name
+	appName   map[string]string                   // application id → name
+	orgScopes map[string]client.OrganizationScope // by name
+	orgRoles  map[string]*sRole                   // M2M organization roles by name
+	orgs      map[string][]*sOrg                  // by name
+	custom    *client.JWTCustomizer               // nil: none
+	self      string                              // the id of the application running the command
 }
 
 type sResource struct {
@@ -39,6 +40,7 @@ type sResource struct {
 type sRole struct {
 	id, name, description string
 	scopes                []string // "indicator name", sorted
+	orgScopes             []string // organization roles: organization scope names, sorted
 }
 
 type sApp struct {
@@ -74,7 +76,7 @@ func pages[T any](list func(o client.OrganizationListOptions) ([]T, error)) ([]T
 // snapshot reads the server's state.
 func snapshot(ctx context.Context, m *client.ManagementAPI, self string) (*state, error) {
 	s := &state{resources: map[string]*sResource{}, scopeRef: map[string]string{}, roles: map[string]*sRole{},
-		apps: map[string][]*sApp{}, appName: map[string]string{}, orgRoles: map[string]*sRole{}, orgs: map[string][]*sOrg{}, self: self}
+		apps: map[string][]*sApp{}, appName: map[string]string{}, orgScopes: map[string]client.OrganizationScope{}, orgRoles: map[string]*sRole{}, orgs: map[string][]*sOrg{}, self: self}
 	res, err := m.ListResources(ctx, client.ListResourcesParams{})
 	if err != nil {
 		return nil, err
@@ -132,6 +134,15 @@ func snapshot(ctx context.Context, m *client.ManagementAPI, self string) (*state
 		s.apps[a.Name] = append(s.apps[a.Name], sa)
 		s.appName[a.ID] = a.Name
 	}
+	oscopes, err := pages(func(o client.OrganizationListOptions) ([]client.OrganizationScope, error) {
+		return m.ListOrganizationScopes(ctx, o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range oscopes {
+		s.orgScopes[sc.Name] = sc
+	}
 	oroles, err := pages(func(o client.OrganizationListOptions) ([]client.OrganizationRole, error) {
 		return m.ListOrganizationRoles(ctx, o)
 	})
@@ -148,7 +159,18 @@ func snapshot(ctx context.Context, m *client.ManagementAPI, self string) (*state
 		if err != nil {
 			return nil, err
 		}
-		s.orgRoles[r.Name] = &sRole{id: r.ID, name: r.Name, description: r.Description, scopes: scopeNames(scopes)}
+		oscopes, err := pages(func(o client.OrganizationListOptions) ([]client.OrganizationScope, error) {
+			return m.ListOrganizationRoleScopes(ctx, r.ID, o)
+		})
+		if err != nil {
+			return nil, err
+		}
+		names := []string{}
+		for _, sc := range oscopes {
+			names = append(names, sc.Name)
+		}
+		slices.Sort(names)
+		s.orgRoles[r.Name] = &sRole{id: r.ID, name: r.Name, description: r.Description, scopes: scopeNames(scopes), orgScopes: names}
 	}
 	for o, err := range m.AllOrganizations(ctx, client.OrganizationListOptions{}) {
 		if err != nil {
@@ -191,7 +213,7 @@ type step struct {
 // ids resolves names to ids while a plan runs: objects made by earlier
 // steps are added as they are made.
 type ids struct {
-	resource, scope, role, app, orgRole, org map[string]string
+	resource, scope, role, app, orgScope, orgRole, org map[string]string
 }
 
 // planner computes the steps taking a server from state s to decl d.
@@ -223,7 +245,10 @@ func (p *planner) errorf(line int, format string, a ...any) {
 // plan computes the steps; problems (with lines) mean none may run.
 func (p *planner) plan() {
 	p.ids = ids{resource: map[string]string{}, scope: map[string]string{}, role: map[string]string{},
-		app: map[string]string{}, orgRole: map[string]string{}, org: map[string]string{}}
+		app: map[string]string{}, orgScope: map[string]string{}, orgRole: map[string]string{}, org: map[string]string{}}
+	for n, sc := range p.s.orgScopes {
+		p.ids.orgScope[n] = sc.ID
+	}
 	for ind, r := range p.s.resources {
 		p.ids.resource[ind] = r.ID
 		for n, sc := range r.scopes {
@@ -249,6 +274,7 @@ func (p *planner) plan() {
 	p.resources()
 	p.roles(p.d.Roles, p.s.roles, "role", false)
 	p.apps()
+	p.orgScopes()
 	p.roles(p.d.OrgRoles, p.s.orgRoles, "organization role", true)
 	p.orgs()
 	p.customizer()
@@ -438,6 +464,69 @@ func (p *planner) roles(roles []dRole, cur map[string]*sRole, what string, org b
 					return p.m.DeleteRoleScope(ctx, idOf[name], p.ids.scope[ref])
 				})
 			}
+		}
+		if org {
+			var haveOrg []string
+			if old != nil {
+				haveOrg = old.orgScopes
+			}
+			p.roleOrgScopes(r, haveOrg)
+		}
+	}
+}
+
+// orgScopes plans the organization scopes: created, or their description
+// changed; deleted only with --prune (pruneAll).
+func (p *planner) orgScopes() {
+	for _, sc := range p.d.OrgScopes {
+		name := sc.Name
+		old, ok := p.s.orgScopes[name]
+		switch {
+		case !ok:
+			in := client.OrganizationScopeWrite{Name: name, Description: sc.Description}
+			p.add("+ organization scope "+name, func(ctx context.Context) error {
+				made, err := p.m.CreateOrganizationScope(ctx, in)
+				if err == nil {
+					p.ids.orgScope[name] = made.ID
+				}
+				return err
+			})
+		case sc.Description != nil && *sc.Description != old.Description:
+			desc, id := sc.Description, old.ID
+			p.add(fmt.Sprintf("~ organization scope %s: description %q → %q", name, old.Description, *desc), func(ctx context.Context) error {
+				_, err := p.m.UpdateOrganizationScope(ctx, id, client.OrganizationScopeWrite{Description: desc})
+				return err
+			})
+		}
+	}
+}
+
+// roleOrgScopes plans the organization scopes of organization role r,
+// which holds have now.
+func (p *planner) roleOrgScopes(r dRole, have []string) {
+	name := r.Name
+	var want []string
+	for _, n := range r.OrgScopes {
+		if !slices.ContainsFunc(p.d.OrgScopes, func(s dScope) bool { return s.Name == n.Name }) {
+			p.errorf(n.line, "organization role %s: no organization scope %s in the file", name, n.Name)
+			continue
+		}
+		want = append(want, n.Name)
+	}
+	for _, n := range want {
+		if !slices.Contains(have, n) {
+			scope := n
+			p.add(fmt.Sprintf("+ organization role %s: organization scope %s", name, scope), func(ctx context.Context) error {
+				return p.m.AddOrganizationRoleScopes(ctx, p.ids.orgRole[name], []string{p.ids.orgScope[scope]})
+			})
+		}
+	}
+	for _, n := range have {
+		if !slices.Contains(want, n) && (!p.prune || slices.ContainsFunc(p.d.OrgScopes, func(s dScope) bool { return s.Name == n })) {
+			scope := n
+			p.add(fmt.Sprintf("- organization role %s: organization scope %s", name, scope), func(ctx context.Context) error {
+				return p.m.DeleteOrganizationRoleScope(ctx, p.ids.orgRole[name], p.ids.orgScope[scope])
+			})
 		}
 	}
 }
@@ -689,6 +778,12 @@ func (p *planner) pruneAll() {
 		if !slices.ContainsFunc(p.d.OrgRoles, func(r dRole) bool { return r.Name == n }) {
 			id := p.s.orgRoles[n].id
 			p.add("- organization role "+n, func(ctx context.Context) error { return p.m.DeleteOrganizationRole(ctx, id) })
+		}
+	}
+	for _, n := range sortedKeys(p.s.orgScopes) {
+		if !slices.ContainsFunc(p.d.OrgScopes, func(s dScope) bool { return s.Name == n }) {
+			id := p.s.orgScopes[n].ID
+			p.add("- organization scope "+n, func(ctx context.Context) error { return p.m.DeleteOrganizationScope(ctx, id) })
 		}
 	}
 	for _, n := range sortedKeys(p.s.apps) {
