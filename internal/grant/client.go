@@ -26,6 +26,9 @@ type Client struct {
 	Type        rbac.AppType
 	Secrets     []Secret
 	CORSOrigins []string
+	// Auth holds the registered keys and federated credentials; nil when
+	// the client has secrets only.
+	Auth *Auth
 	// App is the application's JSON (without secrets), for the JWT
 	// customizer's context; nil unless a customizer was configured when the
 	// client was loaded (see [Cache.Application]).
@@ -118,6 +121,7 @@ func (cc *Cache) newClient(tenant string, g *store.AppGrants, seq uint64) (*Clie
 	}
 	c := &Client{roles: roles, TenantID: intern(tenant), ID: g.ID, Type: rbac.AppType(intern(g.Type))}
 	c.CORSOrigins = corsOrigins(g.CustomClientMetadata)
+	c.Auth = newAuth(g.OIDCClientMetadata, g.Federated)
 	if len(g.Secrets) > 0 {
 		c.Secrets = make([]Secret, len(g.Secrets))
 		for i, s := range g.Secrets {

@@ -75,6 +75,12 @@ type Config struct {
 	FailureLimit limit.Rate
 	// Metrics, when not nil, records every token request.
 	Metrics Metrics
+	// RemoteKeys fetches jwksUri key sets and federated issuers' keys;
+	// nil: neither is accepted.
+	RemoteKeys RemoteKeys
+	// JTIs records private_key_jwt assertion ids; nil: such assertions
+	// are refused.
+	JTIs JTIs
 }
 
 type handler struct {
@@ -91,6 +97,8 @@ type handler struct {
 	customizers            Customizers
 	limits                 *limiter // nil: no failure limit
 	metrics                Metrics  // nil: none
+	remoteKeys             RemoteKeys
+	jtis                   JTIs
 }
 
 // Handler returns the /oidc routes. Paths are absolute (/oidc/...), so the
@@ -102,7 +110,7 @@ func Handler(cfg Config) http.Handler {
 		auditor: cfg.Audit, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 		denylist: cfg.Denylist, adminResource: cfg.AdminResource,
 		customizers: cfg.Customizers, limits: newLimiter(cfg.FailureLimit),
-		metrics: cfg.Metrics,
+		metrics: cfg.Metrics, remoteKeys: cfg.RemoteKeys, jtis: cfg.JTIs,
 	}
 	if h.tenant == "" {
 		h.tenant = rbac.DefaultTenant

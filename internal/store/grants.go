@@ -13,7 +13,13 @@ type AppGrants struct {
 	// CustomClientMetadata is the JSON column as stored (its
 	// corsAllowedOrigins matter to the token endpoint).
 	CustomClientMetadata []byte
-	Secrets              []GrantSecret
+	// OIDCClientMetadata is the JSON column as stored (its
+	// tokenEndpointAuthMethod, jwks and jwksUri matter to client
+	// authentication).
+	OIDCClientMetadata []byte
+	Secrets            []GrantSecret
+	// Federated are the application's federated credentials.
+	Federated []GrantFederated
 	// Roles has one row per M2M role and scope it grants; a role without
 	// scopes has one row with empty ResourceID, Indicator and Scope.
 	Roles []GrantRow
@@ -29,6 +35,13 @@ type GrantSecret struct {
 	Name      string
 	Digest    []byte
 	ExpiresAt *int64 // epoch ms; nil: never
+}
+
+// GrantFederated is a federated credential as client authentication
+// checks it. Match is the JSON object {"a": audiences, "c": claims}.
+type GrantFederated struct {
+	Name, Issuer, Subject, JWKSURI string
+	Match                          []byte
 }
 
 // GrantRow is one scope an M2M role grants an application.
@@ -48,8 +61,8 @@ type OrganizationGrantRow struct {
 // by application id, so that callers can stream them application by
 // application. Kinds: 0 the application, 1 a secret, 2 an M2M role grant,
 // 3 an organization membership or organization scope, 4 a resource scope
-// through an organization role.
-const grantsQuery = `SELECT 0, a.id, a.type, CAST(a.custom_client_metadata AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT), NULL
+// through an organization role, 5 a federated credential.
+const grantsQuery = `SELECT 0, a.id, a.type, CAST(a.custom_client_metadata AS TEXT), CAST(a.oidc_client_metadata AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT), NULL
 FROM applications a WHERE a.tenant_id = $1 AND a.id BETWEEN $2 AND $3
 UNION ALL
 SELECT 1, s.application_id, s.name, NULL, NULL, NULL, NULL, s.expires_at, s.digest
@@ -79,6 +92,9 @@ JOIN organization_role_resource_scope_relations rrs ON rrs.tenant_id = ra.tenant
 JOIN scopes sc ON sc.tenant_id = rrs.tenant_id AND sc.id = rrs.scope_id
 JOIN resources res ON res.tenant_id = sc.tenant_id AND res.id = sc.resource_id
 WHERE ra.tenant_id = $1 AND ra.application_id BETWEEN $2 AND $3
+UNION ALL
+SELECT 5, f.application_id, f.name, f.issuer, f.subject, '{"a":' || f.audiences || ',"c":' || f.claims || '}', f.jwks_uri, NULL, NULL
+FROM application_federated_credentials f WHERE f.tenant_id = $1 AND f.application_id BETWEEN $2 AND $3
 ORDER BY 2, 1`
 
 // LoadGrants reads, in one query, the grants of every application of
@@ -111,7 +127,7 @@ func (q *Queries) LoadGrants(ctx context.Context, tenant, from, to string, fn fu
 					return err
 				}
 			}
-			cur = &AppGrants{ID: app, Type: s1.String, CustomClientMetadata: []byte(s2.String)}
+			cur = &AppGrants{ID: app, Type: s1.String, CustomClientMetadata: []byte(s2.String), OIDCClientMetadata: []byte(s3.String)}
 			continue
 		}
 		if cur == nil || cur.ID != app {
@@ -127,6 +143,9 @@ func (q *Queries) LoadGrants(ctx context.Context, tenant, from, to string, fn fu
 		case 4:
 			cur.Organizations = append(cur.Organizations, OrganizationGrantRow{OrganizationID: s1.String, RoleID: s2.String,
 				Scope: s3.String, ResourceID: s4.String, Indicator: s5.String})
+		case 5:
+			cur.Federated = append(cur.Federated, GrantFederated{Name: s1.String, Issuer: s2.String, Subject: s3.String,
+				Match: []byte(s4.String), JWKSURI: s5.String})
 		}
 	}
 	if err := rows.Err(); err != nil {
