@@ -103,6 +103,10 @@ type oidcClientMetadata struct {
 	BackchannelLogoutURI             *string  `json:"backchannelLogoutUri,omitempty"`
 	BackchannelLogoutSessionRequired *bool    `json:"backchannelLogoutSessionRequired,omitempty"`
 	LogoURI                          *string  `json:"logoUri,omitempty"`
+	// Client authentication (issue 12, app_keys.go).
+	TokenEndpointAuthMethod *string         `json:"tokenEndpointAuthMethod,omitempty"`
+	JWKS                    json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI                 *string         `json:"jwksUri,omitempty"`
 }
 
 // oidcMetadata reads the oidcClientMetadata field: nil when absent, else
@@ -124,6 +128,10 @@ func oidcMetadata(g *Guard) json.RawMessage {
 			msg = "Expected " + te.Type.String() + ", received " + te.Value
 		}
 		g.add(issue{Code: "invalid_type", Path: path, Message: msg})
+		return nil
+	}
+	n := len(g.issues)
+	if checkClientAuth(g, &m); len(g.issues) > n {
 		return nil
 	}
 	if m.RedirectURIs == nil {
