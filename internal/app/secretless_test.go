@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -11,9 +12,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +27,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/limit"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
@@ -409,5 +414,53 @@ func TestClientKeysValidated(t *testing.T) {
 	code, body := f.api(tok, "PATCH", "/api/applications/"+app, `{"oidcClientMetadata":{"tokenEndpointAuthMethod":"private_key_jwt","jwks":`+jwks(t, es)+`}}`)
 	if code != 200 || !strings.Contains(body, `"tokenEndpointAuthMethod":"private_key_jwt"`) || !strings.Contains(body, `"kid":"k"`) {
 		t.Errorf("valid keys: %d %s", code, body)
+	}
+}
+
+// TestClientSecretless: the Go client's TokenSource gets tokens with a
+// private_key_jwt assertion it signs, and with a workload token read from
+// a file (a projected service-account token), and its Management API
+// methods manage federated credentials.
+func TestClientSecretless(t *testing.T) {
+	f := newSecretlessFixture(t, storetest.Engines(t)[0].DSN(t), true)
+	tok := f.mgmtToken()
+	es := newSigner(t, jose.ES256, "k1")
+	app := f.makeApp(tok, "sdk", `{"tokenEndpointAuthMethod":"private_key_jwt","jwks":`+jwks(t, es)+`}`)
+	ctx := context.Background()
+	ts := client.NewTokenSource(client.TokenConfig{BaseURL: f.http.URL, ClientID: app, Resource: shopAPI, Scopes: []string{"read:products"},
+		ClientAssertion: client.SignedAssertion(app, f.cfg.Issuer()+"/token", jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: es.priv, KeyID: "k1"}})})
+	for range 2 {
+		ts.Invalidate() // a fresh assertion each time: none is replayed
+		if got, err := ts.TokenContext(ctx); err != nil || got.AccessToken == "" {
+			t.Fatalf("private_key_jwt token source: %v", err)
+		}
+	}
+
+	m := client.NewManagementAPI("default", client.ManagementOptions{BaseURL: f.http.URL, APIIndicator: mapi, ClientID: bootID, ClientSecret: bootSecret})
+	k8s := newTestIssuer(t, jose.RS256, "sa")
+	wl := f.makeApp(tok, "workload", "")
+	c, err := m.CreateApplicationFederatedCredential(ctx, wl, client.FederatedCredentialCreate{Name: "pod", Issuer: k8s.URL,
+		Subject: "system:serviceaccount:shop:*", Audiences: []string{"gatehouse"}, Claims: map[string]string{"kubernetes.io/namespace": "shop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := m.ListApplicationFederatedCredentials(ctx, wl); err != nil || len(list) != 1 || list[0].ID != c.ID {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	path := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(path, []byte(k8s.key.sign(t, k8s.k8sClaims("shop", "orders", "gatehouse"))+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs := client.NewTokenSource(client.TokenConfig{BaseURL: f.http.URL, ClientID: wl, Resource: shopAPI, ClientAssertion: client.FileAssertion(path)})
+	if got, err := fs.TokenContext(ctx); err != nil || got.AccessToken == "" {
+		t.Fatalf("federated token source: %v", err)
+	}
+	if err := m.DeleteApplicationFederatedCredential(ctx, wl, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	fs.Invalidate()
+	var oe *client.OAuthError
+	if _, err := fs.TokenContext(ctx); !errors.As(err, &oe) || oe.Code != "invalid_client" {
+		t.Fatalf("after delete: %v", err)
 	}
 }
