@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
@@ -181,21 +180,22 @@ func (h *handler) privateKeyJWT(ctx context.Context, c *grant.Client, tok *jwt.J
 // whole life by design (a projected service-account token, a CI job's
 // token), so their jti is not recorded.
 func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONWebToken, iss, kid string, use *assertionUse, nowMs int64) *Error {
-	var reason string
-	verified := map[string]bool{} // key source → verified
-	var cl assertionClaims
-	var all map[string]any
+	var (
+		reason         string
+		cl             claimSet
+		source         string // the key source verified, and its outcome
+		tried, checked bool
+	)
 	for i := range c.Auth.Federated {
 		f := &c.Auth.Federated[i]
 		if f.Issuer != iss {
 			continue
 		}
-		source := "d:" + f.Issuer
+		s := "d:" + f.Issuer
 		if f.JWKSURI != "" {
-			source = f.JWKSURI
+			s = f.JWKSURI
 		}
-		ok, tried := verified[source]
-		if !tried {
+		if !tried || s != source {
 			if h.remoteKeys == nil {
 				return assertionFailed("this server cannot fetch federated issuers' keys")
 			}
@@ -209,14 +209,14 @@ func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONW
 			if err != nil {
 				h.log.WarnContext(ctx, "token endpoint: federated issuer keys", "client", c.ID, "issuer", iss, "err", err)
 			}
-			ok = err == nil && verify(tok, keys, &cl, &all)
-			verified[source] = ok
+			source, tried = s, true
+			checked = err == nil && verify(tok, keys, &cl)
 		}
-		if !ok {
+		if !checked {
 			reason = "no key of the issuer verifies the client_assertion"
 			continue
 		}
-		if reason = matchFederated(f, &cl, all, nowMs/1000); reason == "" {
+		if reason = matchFederated(f, &cl, nowMs/1000); reason == "" {
 			use.credential, use.subject = f.Name, cl.Subject
 			return nil
 		}
@@ -230,8 +230,34 @@ func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONW
 	return assertionFailed(reason)
 }
 
+// claimSet is a verified token's claims: the registered ones decoded, the
+// others kept raw until a credential asks for one, so a token is decoded
+// once.
+type claimSet struct {
+	assertionClaims
+	raw map[string]json.RawMessage
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (c *claimSet) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &c.raw); err != nil {
+		return err
+	}
+	for _, f := range [...]struct {
+		name string
+		dst  any
+	}{{"iss", &c.Issuer}, {"sub", &c.Subject}, {"aud", &c.Audience}, {"exp", &c.Expiry}, {"nbf", &c.NotBefore}} {
+		if v, ok := c.raw[f.name]; ok {
+			if err := json.Unmarshal(v, f.dst); err != nil {
+				return fmt.Errorf("claim %s: %w", f.name, err)
+			}
+		}
+	}
+	return nil
+}
+
 // matchFederated returns why the verified claims do not satisfy f, or "".
-func matchFederated(f *grant.Federated, cl *assertionClaims, all map[string]any, nowSec int64) string {
+func matchFederated(f *grant.Federated, cl *claimSet, nowSec int64) string {
 	switch {
 	case cl.Expiry == nil:
 		return "client_assertion has no exp claim"
@@ -253,7 +279,7 @@ func matchFederated(f *grant.Federated, cl *assertionClaims, all map[string]any,
 		return "client_assertion aud names no audience of the federated credential"
 	}
 	for name, want := range f.Claims {
-		if got, ok := claimString(all, name); !ok || got != want {
+		if got, ok := claimString(cl.raw, name); !ok || got != want {
 			return "client_assertion claim " + name + " does not match the federated credential"
 		}
 	}
@@ -263,28 +289,35 @@ func matchFederated(f *grant.Federated, cl *assertionClaims, all map[string]any,
 // claimString reads a claim as a string: a top-level claim, or a nested
 // one by a path with '/' ("kubernetes.io/namespace"). Numbers and booleans
 // read as their JSON text.
-func claimString(all map[string]any, name string) (string, bool) {
-	v, ok := all[name]
+func claimString(raw map[string]json.RawMessage, name string) (string, bool) {
+	v, ok := raw[name]
 	if !ok && strings.Contains(name, "/") {
-		var cur any = all
-		for _, part := range strings.Split(name, "/") {
-			m, isMap := cur.(map[string]any)
-			if !isMap {
+		cur := raw
+		parts := strings.Split(name, "/")
+		for i, part := range parts {
+			if v, ok = cur[part]; !ok {
 				return "", false
 			}
-			if cur, ok = m[part]; !ok {
-				return "", false
+			if i < len(parts)-1 {
+				cur = nil
+				if json.Unmarshal(v, &cur) != nil || cur == nil {
+					return "", false
+				}
 			}
 		}
-		v = cur
 	}
-	switch t := v.(type) {
+	if !ok {
+		return "", false
+	}
+	var x any
+	if json.Unmarshal(v, &x) != nil {
+		return "", false
+	}
+	switch t := x.(type) {
 	case string:
 		return t, true
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64), true
-	case bool:
-		return strconv.FormatBool(t), true
+	case float64, bool:
+		return strings.TrimSpace(string(v)), true
 	}
 	return "", false
 }
