@@ -121,7 +121,7 @@ func (h *handler) checkAssertion(ctx context.Context, c *grant.Client, p *tokenP
 		return h.privateKeyJWT(ctx, c, tok, kid, path, nowMs)
 	}
 	x.assertion = assertionUse{method: "federated", issuer: iss}
-	return h.federated(ctx, c, tok, iss, kid, &x.assertion, nowMs)
+	return h.federated(ctx, c, tok, p.clientAssertion.val, iss, kid, &x.assertion, nowMs)
 }
 
 // privateKeyJWT checks a private_key_jwt assertion (RFC 7523 §3, OpenID
@@ -179,12 +179,13 @@ func (h *handler) privateKeyJWT(ctx context.Context, c *grant.Client, tok *jwt.J
 // federated credentials of its issuer. Such tokens are reused for their
 // whole life by design (a projected service-account token, a CI job's
 // token), so their jti is not recorded.
-func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONWebToken, iss, kid string, use *assertionUse, nowMs int64) *Error {
+func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONWebToken, raw, iss, kid string, use *assertionUse, nowMs int64) *Error {
 	var (
 		reason         string
-		cl             claimSet
+		cl             = &claimSet{}
 		source         string // the key source verified, and its outcome
 		tried, checked bool
+		nowSec         = nowMs / 1000
 	)
 	for i := range c.Auth.Federated {
 		f := &c.Auth.Federated[i]
@@ -196,27 +197,14 @@ func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONW
 			s = f.JWKSURI
 		}
 		if !tried || s != source {
-			if h.remoteKeys == nil {
-				return assertionFailed("this server cannot fetch federated issuers' keys")
-			}
-			var keys []jose.JSONWebKey
-			var err error
-			if f.JWKSURI != "" {
-				keys, err = h.remoteKeys.JWKS(ctx, f.JWKSURI, kid)
-			} else {
-				keys, err = h.remoteKeys.IssuerJWKS(ctx, f.Issuer, kid)
-			}
-			if err != nil {
-				h.log.WarnContext(ctx, "token endpoint: federated issuer keys", "client", c.ID, "issuer", iss, "err", err)
-			}
 			source, tried = s, true
-			checked = err == nil && verify(tok, keys, &cl)
+			cl, checked = h.verifyFederated(ctx, c.ID, tok, raw, f, s, kid, nowSec)
 		}
 		if !checked {
 			reason = "no key of the issuer verifies the client_assertion"
 			continue
 		}
-		if reason = matchFederated(f, &cl, nowMs/1000); reason == "" {
+		if reason = matchFederated(f, cl, nowSec); reason == "" {
 			use.credential, use.subject = f.Name, cl.Subject
 			return nil
 		}
@@ -228,6 +216,36 @@ func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONW
 		use.subject = cl.Subject
 	}
 	return assertionFailed(reason)
+}
+
+// verifyFederated checks the signature of the workload token raw with the
+// keys of source (f's jwksUri, or its issuer's discovery), or finds it
+// verified recently (fedcache.go), and returns its claims.
+func (h *handler) verifyFederated(ctx context.Context, clientID string, tok *jwt.JSONWebToken, raw string, f *grant.Federated, source, kid string, nowSec int64) (*claimSet, bool) {
+	key := verifiedKey(source, raw)
+	if cl := h.verified.get(key, nowSec); cl != nil {
+		return cl, true
+	}
+	if h.remoteKeys == nil {
+		return &claimSet{}, false
+	}
+	var keys []jose.JSONWebKey
+	var err error
+	if f.JWKSURI != "" {
+		keys, err = h.remoteKeys.JWKS(ctx, f.JWKSURI, kid)
+	} else {
+		keys, err = h.remoteKeys.IssuerJWKS(ctx, f.Issuer, kid)
+	}
+	if err != nil {
+		h.log.WarnContext(ctx, "token endpoint: federated issuer keys", "client", clientID, "issuer", f.Issuer, "err", err)
+		return &claimSet{}, false
+	}
+	cl := &claimSet{}
+	if !verify(tok, keys, cl) {
+		return cl, false
+	}
+	h.verified.put(key, cl, nowSec)
+	return cl, true
 }
 
 // claimSet is a verified token's claims: the registered ones decoded, the

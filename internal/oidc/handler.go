@@ -99,6 +99,7 @@ type handler struct {
 	metrics                Metrics  // nil: none
 	remoteKeys             RemoteKeys
 	jtis                   JTIs
+	verified               *verifiedCache // federated tokens verified recently (fedcache.go)
 }
 
 // Handler returns the /oidc routes. Paths are absolute (/oidc/...), so the
@@ -110,7 +111,7 @@ func Handler(cfg Config) http.Handler {
 		auditor: cfg.Audit, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 		denylist: cfg.Denylist, adminResource: cfg.AdminResource,
 		customizers: cfg.Customizers, limits: newLimiter(cfg.FailureLimit),
-		metrics: cfg.Metrics, remoteKeys: cfg.RemoteKeys, jtis: cfg.JTIs,
+		metrics: cfg.Metrics, remoteKeys: cfg.RemoteKeys, jtis: cfg.JTIs, verified: newVerifiedCache(),
 	}
 	if h.tenant == "" {
 		h.tenant = rbac.DefaultTenant
