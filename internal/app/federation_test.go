@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -268,5 +269,18 @@ func TestAssertionReplayAcrossInstances(t *testing.T) {
 	}
 	if code, _, d := b.tokenStatus(assertionForm(app, es.sign(t, b.clientClaims(app)))); code != 200 {
 		t.Errorf("instance b, fresh assertion: %d %s", code, d)
+	}
+}
+
+// GATEHOUSE_FEDERATION_ALLOW_INSECURE is announced at start, and only when set.
+func TestFederationInsecureWarning(t *testing.T) {
+	for _, insecure := range []bool{true, false} {
+		cfg := testConfig(t, "", t.TempDir())
+		cfg.FederationAllowInsecure = insecure
+		var buf syncBuffer
+		startOn(t, cfg, Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+		if got := strings.Contains(buf.String(), "GATEHOUSE_FEDERATION_ALLOW_INSECURE is set"); got != insecure {
+			t.Errorf("insecure=%v: warning logged %v:\n%s", insecure, got, buf.String())
+		}
 	}
 }
