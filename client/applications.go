@@ -172,3 +172,28 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// ListApplicationFederatedCredentials is GET /api/applications/{id}/federated-credentials
+// (Gatehouse only).
+func (m *ManagementAPI) ListApplicationFederatedCredentials(ctx context.Context, id string) ([]FederatedCredential, error) {
+	var out []FederatedCredential
+	_, err := m.do(ctx, call{method: http.MethodGet, path: "/api/applications/" + esc(id) + "/federated-credentials"}, &out)
+	return out, err
+}
+
+// CreateApplicationFederatedCredential is POST
+// /api/applications/{id}/federated-credentials (Gatehouse only): tokens of
+// that external identity then authenticate the application.
+func (m *ManagementAPI) CreateApplicationFederatedCredential(ctx context.Context, id string, in FederatedCredentialCreate) (*FederatedCredential, error) {
+	var out FederatedCredential
+	_, err := m.do(ctx, call{method: http.MethodPost, path: "/api/applications/" + esc(id) + "/federated-credentials", body: in}, &out)
+	return nilIfErr(&out, err)
+}
+
+// DeleteApplicationFederatedCredential is DELETE
+// /api/applications/{id}/federated-credentials/{credentialId} (Gatehouse
+// only): its tokens stop working at once.
+func (m *ManagementAPI) DeleteApplicationFederatedCredential(ctx context.Context, id, credentialID string) error {
+	_, err := m.do(ctx, call{method: http.MethodDelete, path: "/api/applications/" + esc(id) + "/federated-credentials/" + esc(credentialID)}, nil)
+	return err
+}

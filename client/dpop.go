@@ -165,20 +165,48 @@ func (k *DPoPKey) Proof(method, rawURL, accessToken string) (string, error) {
 }
 
 // sign makes the JWS signature of input (RFC 7518 §3.3–3.5, RFC 8037).
-func (k *DPoPKey) sign(input []byte) ([]byte, error) {
-	switch k.alg {
+func (k *DPoPKey) sign(input []byte) ([]byte, error) { return jwsSign(k.signer, k.alg, input) }
+
+// jwsAlg is the JWS algorithm this package signs with for a key: ES256 or
+// ES384 for ECDSA P-256 or P-384, EdDSA for Ed25519, PS256 for RSA of at
+// least 2048 bits.
+func jwsAlg(pub crypto.PublicKey) (string, error) {
+	switch pub := pub.(type) {
+	case *ecdsa.PublicKey:
+		switch pub.Curve {
+		case elliptic.P256():
+			return "ES256", nil
+		case elliptic.P384():
+			return "ES384", nil
+		}
+		return "", errors.New("ECDSA keys must be P-256 or P-384")
+	case ed25519.PublicKey:
+		return "EdDSA", nil
+	case *rsa.PublicKey:
+		if pub.N.BitLen() < 2048 {
+			return "", errors.New("RSA keys must have at least 2048 bits")
+		}
+		return "PS256", nil
+	}
+	return "", fmt.Errorf("unsupported key type %T", pub)
+}
+
+// jwsSign signs input with signer for the JWS algorithm alg (one jwsAlg
+// gives), in JWS's encoding (R||S for ECDSA).
+func jwsSign(signer crypto.Signer, alg string, input []byte) ([]byte, error) {
+	switch alg {
 	case "EdDSA":
-		return k.signer.Sign(rand.Reader, input, crypto.Hash(0))
+		return signer.Sign(rand.Reader, input, crypto.Hash(0))
 	case "PS256":
 		sum := sha256.Sum256(input)
-		return k.signer.Sign(rand.Reader, sum[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256})
+		return signer.Sign(rand.Reader, sum[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256})
 	}
 	var (
 		digest []byte
 		hash   crypto.Hash
 		size   int
 	)
-	if k.alg == "ES256" {
+	if alg == "ES256" {
 		sum := sha256.Sum256(input)
 		digest, hash, size = sum[:], crypto.SHA256, 32
 	} else {
@@ -186,7 +214,7 @@ func (k *DPoPKey) sign(input []byte) ([]byte, error) {
 		h.Write(input)
 		digest, hash, size = h.Sum(nil), crypto.SHA384, 48
 	}
-	der, err := k.signer.Sign(rand.Reader, digest, hash)
+	der, err := signer.Sign(rand.Reader, digest, hash)
 	if err != nil {
 		return nil, err
 	}

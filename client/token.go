@@ -35,6 +35,13 @@ type TokenConfig struct {
 	// says).
 	ClientID     string
 	ClientSecret string
+	// ClientAssertion, when set, authenticates the application instead of
+	// ClientSecret: it returns a JWT sent as client_assertion (RFC 7523)
+	// with each token request. Either a private_key_jwt assertion the
+	// application signs with its own key (see [SignedAssertion]), or, for a
+	// federated credential, the token the workload's platform gives it
+	// (see [FileAssertion]).
+	ClientAssertion func(ctx context.Context) (string, error)
 
 	// Resource is the API indicator (RFC 8707), like https://shopping.api;
 	// empty asks for the server's default resource.
@@ -211,13 +218,24 @@ func (ts *TokenSource) fetch(ctx context.Context, f *flight) {
 const maxBody = 1 << 20
 
 func (ts *TokenSource) request(ctx context.Context) (*oauth2.Token, time.Time, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.url, strings.NewReader(ts.form))
+	form := ts.form
+	if ts.cfg.ClientAssertion != nil {
+		a, err := ts.cfg.ClientAssertion(ctx)
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("client: client assertion: %w", err)
+		}
+		form += "&" + url.Values{"client_id": {ts.cfg.ClientID}, "client_assertion_type": {AssertionType},
+			"client_assertion": {a}}.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.url, strings.NewReader(form))
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("client: token request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(url.QueryEscape(ts.cfg.ClientID), url.QueryEscape(ts.cfg.ClientSecret))
+	if ts.cfg.ClientAssertion == nil {
+		req.SetBasicAuth(url.QueryEscape(ts.cfg.ClientID), url.QueryEscape(ts.cfg.ClientSecret))
+	}
 	if ts.cfg.DPoP != nil {
 		p, err := ts.cfg.DPoP.Proof(http.MethodPost, ts.url, "")
 		if err != nil {

@@ -254,3 +254,36 @@ type ListLogsParams struct {
 	StartTime     int64
 	EndTime       int64
 }
+
+// FederatedCredentialCreate is a new federated credential (workload
+// identity federation; Gatehouse only).
+type FederatedCredentialCreate struct {
+	Name string `json:"name"`
+	// Issuer is the external issuer, exactly as its tokens' iss.
+	Issuer string `json:"issuer"`
+	// Subject is the tokens' sub, exactly, or a pattern where * stands for
+	// any run of characters.
+	Subject   string   `json:"subject"`
+	Audiences []string `json:"audiences"`
+	// Claims are other claims that must be equal; a nested one by a path
+	// with '/', like "kubernetes.io/namespace".
+	Claims map[string]string `json:"claims,omitempty"`
+	// JWKSURI is where the issuer's keys are, when not through its
+	// discovery document.
+	JWKSURI string `json:"jwksUri,omitempty"`
+}
+
+// FederatedCredential is an external identity whose tokens authenticate an
+// application.
+type FederatedCredential struct {
+	TenantID      string            `json:"tenantId"`
+	ID            string            `json:"id"`
+	ApplicationID string            `json:"applicationId"`
+	Name          string            `json:"name"`
+	Issuer        string            `json:"issuer"`
+	Subject       string            `json:"subject"`
+	Audiences     []string          `json:"audiences"`
+	Claims        map[string]string `json:"claims"`
+	JWKSURI       string            `json:"jwksUri,omitempty"`
+	CreatedAt     int64             `json:"createdAt"` // epoch ms
+}

@@ -209,12 +209,14 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		tokenMetrics, signIns = s.metrics, s.metrics
 	}
 
+	remoteKeys, jtis := s.secretless(bg)
 	mux := http.NewServeMux()
 	oh := oidc.Handler(oidc.Config{
 		Issuer: cfg.Issuer(), Grants: s.cache, Keys: s.svc, Digest: box, Audit: s.audit,
 		Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 		Denylist: s.revoked, AdminResource: cfg.ManagementAPIIndicator,
 		Customizers: s.svc, FailureLimit: cfg.TokenFailureLimit, Metrics: tokenMetrics,
+		RemoteKeys: remoteKeys, JTIs: jtis,
 	})
 	mux.Handle("/oidc/", oh)
 	mux.Handle("/oidc", oh)

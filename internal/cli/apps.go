@@ -23,6 +23,15 @@ const appsHelp = `Usage:
   gatehouse apps secrets ID --add NAME [--expires DURATION]
                                                     add a secret (DURATION like 720h; default: never expires)
   gatehouse apps secrets ID --delete NAME           delete a secret (it stops working at once)
+  gatehouse apps auth ID --jwks FILE | --jwks-uri URL | --secret
+                                                    authenticate with private_key_jwt, with the public
+                                                    keys of a JWK Set file or URL; or with secrets again
+  gatehouse apps federated ID                       list an application's federated credentials
+  gatehouse apps federated ID --add NAME --issuer URL --subject SUB --audience AUD...
+      [--claim NAME=VALUE...] [--jwks-uri URL]      trust tokens of an external issuer (a Kubernetes
+                                                    cluster, GitHub Actions); SUB may hold *
+  gatehouse apps federated ID --delete CREDENTIAL_ID
+                                                    remove a federated credential
 `
 
 func (r *runner) appsList(args []string) int {

@@ -95,7 +95,7 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 	case "apps":
 		return r.group("apps", args[1:], appsHelp, map[string]func([]string) int{
 			"list": r.appsList, "show": r.appsShow, "create": r.appsCreate, "update": r.appsUpdate, "delete": r.appsDelete,
-			"secrets": r.appsSecrets})
+			"secrets": r.appsSecrets, "auth": r.appsAuth, "federated": r.appsFederated})
 	case "resources":
 		return r.group("resources", args[1:], resourcesHelp, map[string]func([]string) int{
 			"list": r.resourcesList, "show": r.resourcesShow, "create": r.resourcesCreate, "update": r.resourcesUpdate,

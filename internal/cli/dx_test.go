@@ -132,7 +132,7 @@ func TestUsageErrorsAreShort(t *testing.T) {
 		t.Errorf("usage error:\n%s\nwant:\n%s", errs, want)
 	}
 	_, errs, _ = s.run("apps", "frobnicate")
-	if want := "gatehouse apps: unknown subcommand \"frobnicate\"\nUsage: gatehouse apps create|delete|list|secrets|show|update ...\nRun 'gatehouse apps --help' for the commands.\n"; errs != want {
+	if want := "gatehouse apps: unknown subcommand \"frobnicate\"\nUsage: gatehouse apps auth|create|delete|federated|list|secrets|show|update ...\nRun 'gatehouse apps --help' for the commands.\n"; errs != want {
 		t.Errorf("unknown subcommand:\n%s\nwant:\n%s", errs, want)
 	}
 	_, errs, _ = s.run("resources", "create", "--ttl")

@@ -134,6 +134,11 @@ type Config struct {
 	// address and per client id before answering 429. Off (the zero
 	// Rate) limits nothing.
 	TokenFailureLimit limit.Rate
+	// FederationAllowInsecure lets the fetcher of jwksUri key sets and
+	// federated issuers' keys use http URLs and loopback, private and
+	// link-local addresses. For tests and labs only: it opens the server's
+	// own network to anyone who can register a URL.
+	FederationAllowInsecure bool
 	// DebugListen, when set, is a second address serving net/http/pprof
 	// (profiles of a running server). Keep it on loopback: it is not
 	// authenticated.
@@ -291,6 +296,7 @@ func Load(getenv func(string) string, args []string) (Config, error) {
 	c.GrantCacheSize = l.count("GATEHOUSE_GRANT_CACHE_SIZE", DefaultGrantCacheSize, 1)
 	c.StaleGrantsMax = l.durationOrZero("GATEHOUSE_STALE_GRANTS_MAX", DefaultStaleGrantsMax)
 	c.TokenFailureLimit = l.rate("GATEHOUSE_TOKEN_FAILURE_LIMIT", limit.Rate{N: DefaultTokenFailures, Per: DefaultTokenFailureWindow})
+	c.FederationAllowInsecure = l.boolean("GATEHOUSE_FEDERATION_ALLOW_INSECURE")
 	c.DebugListen = getenv("GATEHOUSE_DEBUG_LISTEN")
 	c.MetricsListen = getenv("GATEHOUSE_METRICS_LISTEN")
 	c.TLSCertFile = getenv("GATEHOUSE_TLS_CERT_FILE")
@@ -314,6 +320,19 @@ type loader struct {
 
 func (l *loader) problemf(format string, args ...any) {
 	l.problems = append(l.problems, fmt.Sprintf(format, args...))
+}
+
+// boolean reads a true/false setting; unset is false.
+func (l *loader) boolean(env string) bool {
+	v := l.getenv(env)
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.problemf("%s: %q is not true or false", env, v)
+	}
+	return b
 }
 
 // secretState tells whether a secret setting was given and could be read.

@@ -30,6 +30,9 @@ type Client struct {
 	// DPoPBound is oidcClientMetadata.dpopBoundAccessTokens: a token
 	// request without a DPoP proof is refused (RFC 9449 §5.2).
 	DPoPBound bool
+	// Auth holds the registered keys and federated credentials; nil when
+	// the client has secrets only.
+	Auth *Auth
 	// App is the application's JSON (without secrets), for the JWT
 	// customizer's context; nil unless a customizer was configured when the
 	// client was loaded (see [Cache.Application]).
@@ -123,6 +126,7 @@ func (cc *Cache) newClient(tenant string, g *store.AppGrants, seq uint64) (*Clie
 	c := &Client{roles: roles, TenantID: intern(tenant), ID: g.ID, Type: rbac.AppType(intern(g.Type))}
 	c.CORSOrigins = corsOrigins(g.CustomClientMetadata)
 	c.DPoPBound = dpopBound(g.OIDCClientMetadata)
+	c.Auth = newAuth(g.OIDCClientMetadata, g.Federated)
 	if len(g.Secrets) > 0 {
 		c.Secrets = make([]Secret, len(g.Secrets))
 		for i, s := range g.Secrets {

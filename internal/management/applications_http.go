@@ -106,6 +106,10 @@ type oidcClientMetadata struct {
 	// DPoPBoundAccessTokens makes a DPoP proof mandatory at the token
 	// endpoint (RFC 9449 §5.2's dpop_bound_access_tokens).
 	DPoPBoundAccessTokens *bool `json:"dpopBoundAccessTokens,omitempty"`
+	// Client authentication (issue 12, app_keys.go).
+	TokenEndpointAuthMethod *string         `json:"tokenEndpointAuthMethod,omitempty"`
+	JWKS                    json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI                 *string         `json:"jwksUri,omitempty"`
 }
 
 // oidcMetadata reads the oidcClientMetadata field: nil when absent, else
@@ -127,6 +131,10 @@ func oidcMetadata(g *Guard) json.RawMessage {
 			msg = "Expected " + te.Type.String() + ", received " + te.Value
 		}
 		g.add(issue{Code: "invalid_type", Path: path, Message: msg})
+		return nil
+	}
+	n := len(g.issues)
+	if checkClientAuth(g, &m); len(g.issues) > n {
 		return nil
 	}
 	if m.RedirectURIs == nil {

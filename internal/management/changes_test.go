@@ -67,7 +67,8 @@ func readGrantState(ctx context.Context, st *store.Store) (grantState, error) {
 			}
 			return cmp.Compare(key(x), key(y))
 		})
-		b, err := json.Marshal([]any{a, secrets, g.Roles, g.Organizations})
+		slices.SortFunc(g.Federated, func(x, y store.GrantFederated) int { return cmp.Compare(x.Name, y.Name) })
+		b, err := json.Marshal([]any{a, secrets, g.Roles, g.Organizations, g.Federated})
 		if err != nil {
 			return gs, err
 		}

@@ -10,6 +10,7 @@ func (a *api) routes() {
 	a.handlePublic("GET /api/status", func(w http.ResponseWriter, r *http.Request) error { return noContent(w) })
 	a.openAPIRoutes()
 	a.applicationRoutes()
+	a.federatedRoutes()
 	a.resourceRoutes()
 	a.roleRoutes()
 	a.userRoutes()

@@ -72,6 +72,7 @@ func (h *handler) audit(r *http.Request, x *exchange, e *Error, nowMs int64) {
 		b = appendJSONString(b, x.secretName)
 		b = append(b, '}')
 	}
+	b = x.assertion.appendAudit(b)
 	if e == nil {
 		if len(x.scopes) > 0 {
 			b = append(b, `,"scope":`...)

@@ -1,9 +1,12 @@
 package oidc
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/grant"
 )
 
 // credentials are the client credentials a token request presents.
@@ -121,4 +124,17 @@ func assertionSubject(jwt string) (string, bool) {
 		return "", false
 	}
 	return c.Sub, true
+}
+
+// checkClient authenticates client c with the credentials presented: a
+// client assertion (assertion.go), or a secret, which an app registered
+// for private_key_jwt never accepts.
+func (h *handler) checkClient(ctx context.Context, c *grant.Client, cred *credentials, path string, x *exchange, nowMs int64) *Error {
+	if cred.assertion {
+		return h.checkAssertion(ctx, c, &x.params, path, x, nowMs)
+	}
+	if cred.secret == "" || c.Auth.PrivateKeyJWT() {
+		return errAuthFailed
+	}
+	return h.checkSecret(c, cred.secret, x, nowMs)
 }

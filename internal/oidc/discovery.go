@@ -14,8 +14,11 @@ type Metadata struct {
 	JWKSURI                           string   `json:"jwks_uri"`
 	GrantTypesSupported               []string `json:"grant_types_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
-	ResponseTypesSupported            []string `json:"response_types_supported"`
-	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	// TokenEndpointAuthSigningAlgs are the algorithms a private_key_jwt
+	// client assertion may be signed with.
+	TokenEndpointAuthSigningAlgs []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	ResponseTypesSupported       []string `json:"response_types_supported"`
+	SubjectTypesSupported        []string `json:"subject_types_supported"`
 	// IDTokenSigningAlgs lists the algorithms of the published keys, as
 	// Logto's metadata does. Gatehouse issues no ID tokens; the field tells
 	// JWT libraries which algorithms its access tokens use.
@@ -36,23 +39,26 @@ type Metadata struct {
 // when it serves it.
 func NewMetadata(issuer string, algs []string) Metadata {
 	return Metadata{
-		Issuer:                            issuer,
-		TokenEndpoint:                     issuer + "/token",
-		JWKSURI:                           issuer + "/jwks",
-		GrantTypesSupported:               []string{GrantClientCredentials},
-		TokenEndpointAuthMethodsSupported: clientAuthMethods(),
-		ResponseTypesSupported:            []string{},
-		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgs:                algs,
-		IntrospectionEndpoint:             issuer + "/token/introspection",
+		Issuer:                                    issuer,
+		TokenEndpoint:                             issuer + "/token",
+		JWKSURI:                                   issuer + "/jwks",
+		GrantTypesSupported:                       []string{GrantClientCredentials},
+		TokenEndpointAuthMethodsSupported:         clientAuthMethods(),
+		TokenEndpointAuthSigningAlgs:              AssertionAlgNames(),
+		ResponseTypesSupported:                    []string{},
+		SubjectTypesSupported:                     []string{"public"},
+		IDTokenSigningAlgs:                        algs,
+		IntrospectionEndpoint:                     issuer + "/token/introspection",
 		IntrospectionEndpointAuthMethodsSupported: clientAuthMethods(),
-		DPoPSigningAlgs: DPoPAlgs(),
+		DPoPSigningAlgs:                           DPoPAlgs(),
 	}
 }
 
 // clientAuthMethods are the client authentication methods every endpoint
 // that authenticates clients accepts.
-func clientAuthMethods() []string { return []string{"client_secret_basic", "client_secret_post"} }
+func clientAuthMethods() []string {
+	return []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
+}
 
 func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
 	md := NewMetadata(h.issuer, h.keys.Keys().Algs())

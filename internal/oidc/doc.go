@@ -19,6 +19,12 @@
 //     for client authentication failures over GATEHOUSE_TOKEN_FAILURE_LIMIT,
 //     per source address and per client id (limit.go; counts kept by
 //     package limit).
+//   - RFC 7523 §2.2 and §3 JWT client assertions (assertion.go): private_key_jwt
+//     (OpenID Connect Core §9) with the keys an application registered,
+//     inline or at a jwksUri, each jti accepted once (JTIs); and workload
+//     identity federation, where the assertion is a token of an external
+//     issuer that one of the application's federated credentials trusts,
+//     with keys fetched by package federation.
 //   - RFC 7662 token introspection and RFC 7009 token revocation of this
 //     server's own JWT access tokens (introspect.go, revoke.go), with the
 //     token endpoint's client authentication; revoked token ids go to a

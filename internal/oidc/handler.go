@@ -75,6 +75,12 @@ type Config struct {
 	FailureLimit limit.Rate
 	// Metrics, when not nil, records every token request.
 	Metrics Metrics
+	// RemoteKeys fetches jwksUri key sets and federated issuers' keys;
+	// nil: neither is accepted.
+	RemoteKeys RemoteKeys
+	// JTIs records private_key_jwt assertion ids; nil: such assertions
+	// are refused.
+	JTIs JTIs
 }
 
 type handler struct {
@@ -92,6 +98,9 @@ type handler struct {
 	limits                 *limiter // nil: no failure limit
 	metrics                Metrics  // nil: none
 	replay                 *dpopReplay
+	remoteKeys             RemoteKeys
+	jtis                   JTIs
+	verified               *verifiedCache // federated tokens verified recently (fedcache.go)
 }
 
 // Handler returns the /oidc routes. Paths are absolute (/oidc/...), so the
@@ -104,6 +113,7 @@ func Handler(cfg Config) http.Handler {
 		denylist: cfg.Denylist, adminResource: cfg.AdminResource,
 		customizers: cfg.Customizers, limits: newLimiter(cfg.FailureLimit),
 		metrics: cfg.Metrics, replay: newDPoPReplay(dpopReplayMax),
+		remoteKeys: cfg.RemoteKeys, jtis: cfg.JTIs, verified: newVerifiedCache(),
 	}
 	if h.tenant == "" {
 		h.tenant = rbac.DefaultTenant

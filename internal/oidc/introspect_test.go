@@ -387,12 +387,14 @@ func TestDiscoveryAdvertisesIntrospectionAndRevocation(t *testing.T) {
 		defer resp.Body.Close()
 		var md map[string]any
 		json.NewDecoder(resp.Body).Decode(&md)
-		methods := []any{"client_secret_basic", "client_secret_post"}
+		methods := []any{"client_secret_basic", "client_secret_post", "private_key_jwt"}
 		for k, v := range map[string]any{
-			"introspection_endpoint":                        e.Config.Issuer() + "/token/introspection",
-			"revocation_endpoint":                           e.Config.Issuer() + "/token/revocation",
-			"introspection_endpoint_auth_methods_supported": methods,
-			"revocation_endpoint_auth_methods_supported":    methods,
+			"token_endpoint_auth_methods_supported":            methods,
+			"token_endpoint_auth_signing_alg_values_supported": []any{"ES256", "ES384", "EdDSA", "RS256", "PS256"},
+			"introspection_endpoint":                           e.Config.Issuer() + "/token/introspection",
+			"revocation_endpoint":                              e.Config.Issuer() + "/token/revocation",
+			"introspection_endpoint_auth_methods_supported":    methods,
+			"revocation_endpoint_auth_methods_supported":       methods,
 		} {
 			if !reflect.DeepEqual(md[k], v) {
 				t.Errorf("%s = %v, want %v", k, md[k], v)

@@ -48,7 +48,8 @@ type exchange struct {
 	params     tokenParams
 	client     *grant.Client
 	secretName string
-	jkt        string // the DPoP key's thumbprint (dpop.go); "": a bearer token
+	jkt        string       // the DPoP key's thumbprint (dpop.go); "": a bearer token
+	assertion  assertionUse // how a client assertion authenticated it (assertion.go)
 	resource   string
 	scopes     []string
 }
@@ -188,10 +189,7 @@ func (h *handler) authClient(r *http.Request, path string, x *exchange, nowMs in
 		return nil, h.internal(ctx, "load client", err)
 	}
 	x.client = client
-	if cred.assertion || cred.secret == "" {
-		return nil, g.fail(errAuthFailed, cred.id)
-	}
-	if e := h.checkSecret(client, cred.secret, x, nowMs); e != nil {
+	if e := h.checkClient(ctx, client, &cred, path, x, nowMs); e != nil {
 		return nil, g.fail(e, cred.id)
 	}
 	if e := h.checkOrigin(r, client); e != nil {

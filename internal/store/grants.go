@@ -13,10 +13,13 @@ type AppGrants struct {
 	// CustomClientMetadata is the JSON column as stored (its
 	// corsAllowedOrigins matter to the token endpoint).
 	CustomClientMetadata []byte
-	// OIDCClientMetadata is the oidc_client_metadata column as stored (its
-	// dpopBoundAccessTokens matters to the token endpoint).
+	// OIDCClientMetadata is the JSON column as stored (its
+	// tokenEndpointAuthMethod, jwks and jwksUri matter to client
+	// authentication, its dpopBoundAccessTokens to the token endpoint).
 	OIDCClientMetadata []byte
 	Secrets            []GrantSecret
+	// Federated are the application's federated credentials.
+	Federated []GrantFederated
 	// Roles has one row per M2M role and scope it grants; a role without
 	// scopes has one row with empty ResourceID, Indicator and Scope.
 	Roles []GrantRow
@@ -32,6 +35,13 @@ type GrantSecret struct {
 	Name      string
 	Digest    []byte
 	ExpiresAt *int64 // epoch ms; nil: never
+}
+
+// GrantFederated is a federated credential as client authentication
+// checks it. Match is the JSON object {"a": audiences, "c": claims}.
+type GrantFederated struct {
+	Name, Issuer, Subject, JWKSURI string
+	Match                          []byte
 }
 
 // GrantRow is one scope an M2M role grants an application.
@@ -51,7 +61,7 @@ type OrganizationGrantRow struct {
 // by application id, so that callers can stream them application by
 // application. Kinds: 0 the application, 1 a secret, 2 an M2M role grant,
 // 3 an organization membership or organization scope, 4 a resource scope
-// through an organization role.
+// through an organization role, 5 a federated credential.
 //
 // The application's role links (ar) and organization role links (ra) are
 // read first, by their application id index, as materialized CTEs: the
@@ -94,6 +104,9 @@ JOIN organization_roles r ON r.tenant_id = $1 AND r.id = ra.organization_role_id
 JOIN organization_role_resource_scope_relations rrs ON rrs.tenant_id = $1 AND rrs.organization_role_id = ra.organization_role_id
 JOIN scopes sc ON sc.tenant_id = rrs.tenant_id AND sc.id = rrs.scope_id
 JOIN resources res ON res.tenant_id = sc.tenant_id AND res.id = sc.resource_id
+UNION ALL
+SELECT 5, f.application_id, f.name, f.issuer, f.subject, '{"a":' || f.audiences || ',"c":' || f.claims || '}', f.jwks_uri, NULL, NULL
+FROM application_federated_credentials f WHERE f.tenant_id = $1 AND f.application_id BETWEEN $2 AND $3
 ORDER BY 2, 1`
 
 // LoadGrants reads, in one query, the grants of every application of
@@ -142,6 +155,9 @@ func (q *Queries) LoadGrants(ctx context.Context, tenant, from, to string, fn fu
 		case 4:
 			cur.Organizations = append(cur.Organizations, OrganizationGrantRow{OrganizationID: s1.String, RoleID: s2.String,
 				Scope: s3.String, ResourceID: s4.String, Indicator: s5.String})
+		case 5:
+			cur.Federated = append(cur.Federated, GrantFederated{Name: s1.String, Issuer: s2.String, Subject: s3.String,
+				Match: []byte(s4.String), JWKSURI: s5.String})
 		}
 	}
 	if err := rows.Err(); err != nil {
