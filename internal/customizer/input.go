@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/dop251/goja"
 )
@@ -20,98 +19,20 @@ var errInput = errors.New("customizer: the input is not a JSON object")
 // instead, as JSON.parse does: "__proto__" stays an own member, and the
 // frozen prototype's read-only members do not make the assignment fail.
 func decodeInput(rt *goja.Runtime, inherited map[string]bool, s string) (*goja.Object, error) {
-	ms, err := splitInput(s, nil)
-	if err != nil {
-		return nil, err
-	}
-	o := rt.NewObject()
-	for _, m := range ms {
-		v, err := decodeMember(rt, inherited, m.raw)
-		if err != nil {
-			return nil, err
-		}
-		if err := setMember(o, inherited, m.name, v); err != nil {
-			return nil, err
-		}
-	}
-	return o, nil
-}
-
-// member is one top-level member of the argument: its name and the JSON
-// text of its value.
-type member struct{ name, raw string }
-
-// splitInput appends the top-level members of the JSON object s to ms, in
-// order, checking the syntax of their values without decoding them.
-func splitInput(s string, ms []member) ([]member, error) {
-	d := inputDecoder{s: s}
+	d := inputDecoder{rt: rt, s: s, inherited: inherited}
 	d.space()
 	if d.i >= len(s) || s[d.i] != '{' {
 		return nil, errInput
 	}
-	d.i++
-	d.space()
-	if d.i < len(s) && s[d.i] == '}' {
-		d.i++
-	} else {
-		for {
-			d.space()
-			k, err := d.str()
-			if err != nil {
-				return nil, err
-			}
-			d.space()
-			if d.i >= len(s) || s[d.i] != ':' {
-				return nil, errInput
-			}
-			d.i++
-			d.space()
-			start := d.i
-			if err := d.skip(1); err != nil {
-				return nil, err
-			}
-			ms = append(ms, member{k, s[start:d.i]})
-			d.space()
-			if d.i >= len(s) {
-				return nil, errInput
-			}
-			if s[d.i] == '}' {
-				d.i++
-				break
-			}
-			if s[d.i] != ',' {
-				return nil, errInput
-			}
-			d.i++
-		}
+	v, err := d.value(0)
+	if err != nil {
+		return nil, err
 	}
 	d.space()
 	if d.i != len(s) {
 		return nil, errInput
 	}
-	return ms, nil
-}
-
-// decodeMember decodes the JSON text of one member's value (as splitInput
-// gave it) into new goja values.
-func decodeMember(rt *goja.Runtime, inherited map[string]bool, raw string) (goja.Value, error) {
-	d := inputDecoder{rt: rt, s: raw, inherited: inherited}
-	v, err := d.value(1)
-	if err != nil {
-		return nil, err
-	}
-	if d.i != len(raw) {
-		return nil, errInput
-	}
-	return v, nil
-}
-
-// setMember sets o's member k to v the way JSON.parse does (decodeInput).
-func setMember(o *goja.Object, inherited map[string]bool, k string, v goja.Value) error {
-	if inherited[k] {
-		return o.DefineDataProperty(k, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
-	}
-	return o.Set(k, v)
+	return v.(*goja.Object), nil
 }
 
 type inputDecoder struct {
@@ -168,7 +89,12 @@ func (d *inputDecoder) value(depth int) (goja.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := setMember(o, d.inherited, k, v); err != nil {
+			if d.inherited[k] {
+				err = o.DefineDataProperty(k, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+			} else {
+				err = o.Set(k, v)
+			}
+			if err != nil {
 				return nil, err
 			}
 			d.space()
@@ -227,7 +153,12 @@ func (d *inputDecoder) value(depth int) (goja.Value, error) {
 		d.i += 4
 		return goja.Null(), nil
 	case c == '-' || (c >= '0' && c <= '9'):
-		lit := d.number()
+		j := d.i + 1
+		for j < len(d.s) && (d.s[j] >= '0' && d.s[j] <= '9' || d.s[j] == '.' || d.s[j] == 'e' || d.s[j] == 'E' || d.s[j] == '+' || d.s[j] == '-') {
+			j++
+		}
+		lit := d.s[d.i:j]
+		d.i = j
 		if n, err := strconv.ParseInt(lit, 10, 64); err == nil && n > -1<<53 && n < 1<<53 && lit != "-0" {
 			return d.rt.ToValue(n), nil
 		}
@@ -238,86 +169,6 @@ func (d *inputDecoder) value(depth int) (goja.Value, error) {
 		return d.rt.ToValue(f), nil
 	}
 	return nil, errInput
-}
-
-// skip moves past the JSON value at d.i, checking its syntax as value
-// does, without decoding it.
-func (d *inputDecoder) skip(depth int) error {
-	if depth > maxDepth {
-		return errInput
-	}
-	d.space()
-	if d.i >= len(d.s) {
-		return errInput
-	}
-	switch c := d.s[d.i]; {
-	case c == '{' || c == '[':
-		end := byte('}')
-		if c == '[' {
-			end = ']'
-		}
-		d.i++
-		d.space()
-		if d.i < len(d.s) && d.s[d.i] == end {
-			d.i++
-			return nil
-		}
-		for {
-			if c == '{' {
-				d.space()
-				if _, err := d.str(); err != nil {
-					return err
-				}
-				d.space()
-				if d.i >= len(d.s) || d.s[d.i] != ':' {
-					return errInput
-				}
-				d.i++
-			}
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			d.space()
-			if d.i >= len(d.s) {
-				return errInput
-			}
-			if d.s[d.i] == end {
-				d.i++
-				return nil
-			}
-			if d.s[d.i] != ',' {
-				return errInput
-			}
-			d.i++
-		}
-	case c == '"':
-		_, err := d.str()
-		return err
-	case c == 't' && strings.HasPrefix(d.s[d.i:], "true"):
-		d.i += 4
-		return nil
-	case c == 'f' && strings.HasPrefix(d.s[d.i:], "false"):
-		d.i += 5
-		return nil
-	case c == 'n' && strings.HasPrefix(d.s[d.i:], "null"):
-		d.i += 4
-		return nil
-	case c == '-' || (c >= '0' && c <= '9'):
-		_, err := strconv.ParseFloat(d.number(), 64)
-		return err
-	}
-	return errInput
-}
-
-// number reads the text of a JSON number at d.i (value checks it).
-func (d *inputDecoder) number() string {
-	j := d.i + 1
-	for j < len(d.s) && (d.s[j] >= '0' && d.s[j] <= '9' || d.s[j] == '.' || d.s[j] == 'e' || d.s[j] == 'E' || d.s[j] == '+' || d.s[j] == '-') {
-		j++
-	}
-	lit := d.s[d.i:j]
-	d.i = j
-	return lit
 }
 
 // str reads a JSON string at d.i; escapes go through encoding/json.

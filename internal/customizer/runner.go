@@ -110,33 +110,7 @@ type runner struct {
 	factory goja.Callable // runs the script's top level and returns its entry
 	loadErr error         // the script's load error
 	broken  bool          // an uncatchable error (interrupt, stack overflow) stopped the VM
-
-	// What prepare made for the next call, used once (see prepare).
-	spare   spare
-	members []member // the argument of the last call, split
-	stable  []member // its members whose text was the same in the call before
 }
-
-// spare is the part of a call that prepare makes ahead, while the worker
-// waits for the request: the script's top level run, and fresh values of
-// the argument's members that were the same in the last two calls.
-type spare struct {
-	ready bool
-	at    time.Time  // when the top level ran
-	entry goja.Value // what it returned
-	err   error      // or how it failed
-	vals  []member   // the raw text each value in decoded was made from
-	dec   []goja.Value
-}
-
-// prepareBudget bounds a top level run ahead of its call: a script whose
-// top level takes longer runs it on the request path, as if not prepared,
-// and the worker spends no more than this on it unasked.
-const prepareBudget = 10 * time.Millisecond
-
-// spareTTL is how long a top level run ahead may wait for its call: a
-// script that reads the clock at its top level sees a time no older.
-const spareTTL = time.Second
 
 // denial is one api.denyAccess call: the error it threw and its message.
 type denial struct {
@@ -200,7 +174,6 @@ func newRunner() (*runner, error) {
 // load compiles src (already checked by Compile) as the runner's script.
 func (v *runner) load(id uint64, src string, timeout time.Duration) {
 	v.id, v.factory, v.loadErr = id, nil, nil
-	v.spare, v.members, v.stable = spare{}, nil, nil
 	prog, cerr := compileWrapped(src)
 	if cerr != nil {
 		v.loadErr = cerr
@@ -216,49 +189,6 @@ func (v *runner) load(id uint64, src string, timeout time.Duration) {
 	v.factory, _ = goja.AssertFunction(f)
 }
 
-// prepare makes the next call's spare, within prepareBudget: it runs the
-// script's top level (each call still gets a top level of its own, run for
-// it alone) and decodes afresh the members of the argument that did not
-// change between the last two calls (context and environmentVariables,
-// typically; the token changes every time). Nothing a call can reach was
-// made before that call, so every call still starts from a clean state. A
-// top level that throws is reported by the next call. One that takes longer
-// than the budget (or overflows the stack) leaves the runtime broken and
-// prepare reports false: the worker replaces the runtime and runs this
-// script's top level on the request path, under the call's clock, from then
-// on.
-func (v *runner) prepare() bool {
-	v.spare = spare{}
-	if v.loadErr != nil || v.broken {
-		return true
-	}
-	sp := spare{ready: true, vals: v.stable}
-	for _, m := range v.stable {
-		val, err := decodeMember(v.rt, v.inherited, m.raw)
-		if err != nil {
-			return true
-		}
-		sp.dec = append(sp.dec, val)
-	}
-	rt := v.rt
-	timer := time.AfterFunc(prepareBudget, func() { rt.Interrupt(errTimedOut) })
-	sp.entry, sp.err = v.factory(goja.Undefined())
-	if !timer.Stop() || sp.err != nil && !isException(sp.err) {
-		// Interrupted (perhaps after it ended: the flag may be set), or
-		// out of stack.
-		v.broken = true
-		return false
-	}
-	sp.at = time.Now()
-	v.spare = sp
-	return true
-}
-
-func isException(err error) bool {
-	var ex *goja.Exception
-	return errors.As(err, &ex)
-}
-
 // call runs the loaded script on input. reusable is false when the runtime
 // must not serve another call (it was interrupted).
 func (v *runner) call(input string, timeout time.Duration) (out []byte, err error, reusable bool) {
@@ -268,7 +198,6 @@ func (v *runner) call(input string, timeout time.Duration) (out []byte, err erro
 	rt := v.rt
 	timer := time.AfterFunc(timeout, func() { rt.Interrupt(errTimedOut) })
 	out, err = v.run(input, timeout)
-	v.spare = spare{}
 	if !timer.Stop() || v.broken {
 		// The interrupt fired (perhaps after the run ended): the flag may
 		// be set and the VM may have stopped half-way; the worker makes a
@@ -280,14 +209,7 @@ func (v *runner) call(input string, timeout time.Duration) (out []byte, err erro
 
 func (v *runner) run(input string, timeout time.Duration) ([]byte, error) {
 	v.denials = v.denials[:0]
-	sp := v.spare
-	var entry goja.Value
-	var err error
-	if sp.ready && time.Since(sp.at) < spareTTL {
-		entry, err = sp.entry, sp.err
-	} else {
-		entry, err = v.factory(goja.Undefined())
-	}
+	entry, err := v.factory(goja.Undefined())
 	if err != nil {
 		return nil, v.failure(err, timeout)
 	}
@@ -295,7 +217,7 @@ func (v *runner) run(input string, timeout time.Duration) ([]byte, error) {
 	if !ok {
 		return nil, &Error{Kind: KindType, Message: "The script does not have a function named `" + EntryPoint + "`"}
 	}
-	obj, err := v.decode(input, sp)
+	obj, err := decodeInput(v.rt, v.inherited, input)
 	if err != nil {
 		return nil, &Error{Kind: KindType, Message: err.Error()}
 	}
@@ -338,43 +260,6 @@ func (v *runner) run(input string, timeout time.Duration) ([]byte, error) {
 		}
 	}
 	return nil, &Error{Kind: KindType, Message: "The script return value must be a plain object."}
-}
-
-// decode makes the call's argument from input (decodeInput), taking from
-// sp the values prepared from the same text, and notes which members kept
-// their text since the last call: prepare decodes those for the next one.
-func (v *runner) decode(input string, sp spare) (*goja.Object, error) {
-	prev := v.members
-	ms, err := splitInput(input, make([]member, 0, len(prev)))
-	if err != nil {
-		return nil, err
-	}
-	v.members, v.stable = ms, v.stable[:0:0]
-	o := v.rt.NewObject()
-	for _, m := range ms {
-		var val goja.Value
-		for i, p := range sp.vals {
-			if p.name == m.name && p.raw == m.raw && sp.dec[i] != nil {
-				val, sp.dec[i] = sp.dec[i], nil // each is used once
-				break
-			}
-		}
-		if val == nil {
-			if val, err = decodeMember(v.rt, v.inherited, m.raw); err != nil {
-				return nil, err
-			}
-		}
-		if err := setMember(o, v.inherited, m.name, val); err != nil {
-			return nil, err
-		}
-		for _, p := range prev {
-			if p.name == m.name && p.raw == m.raw {
-				v.stable = append(v.stable, m)
-				break
-			}
-		}
-	}
-	return o, nil
 }
 
 // timedOut is the error of a run past its wall clock.

@@ -54,7 +54,6 @@ func serveWorker(mem int64, in io.Reader, out io.Writer) int {
 	}
 	r := bufio.NewReaderSize(in, 64<<10)
 	var src string
-	slow := false // the script's top level is not run ahead (runner.prepare)
 	var buf, wbuf []byte
 	resp := make([]byte, 0, 1024)
 	for {
@@ -69,7 +68,7 @@ func serveWorker(mem int64, in io.Reader, out io.Writer) int {
 		}
 		timeout := time.Duration(req.timeout) * time.Millisecond
 		if len(req.src) > 0 {
-			src, slow = string(req.src), false
+			src = string(req.src)
 			v.load(req.id, src, timeout)
 		}
 		claims, cerr, reusable := v.call(string(req.input), timeout)
@@ -91,15 +90,6 @@ func serveWorker(mem int64, in io.Reader, out io.Writer) int {
 			return 0
 		}
 		if !reusable {
-			if v, err = newRunner(); err != nil {
-				os.Stderr.WriteString("customizer worker: " + err.Error() + "\n")
-				return 2
-			}
-			v.load(req.id, src, timeout)
-		}
-		// The answer is sent: make the next call's spare while waiting.
-		if !slow && !v.prepare() {
-			slow = true
 			if v, err = newRunner(); err != nil {
 				os.Stderr.WriteString("customizer worker: " + err.Error() + "\n")
 				return 2
