@@ -164,11 +164,11 @@ func TestClose(t *testing.T) {
 	}
 }
 
-// TestPreparedCallsAreFresh checks that a call that changes its argument,
+// TestArgumentIsFresh checks that a call that changes its argument,
 // or the values its top level made, leaves nothing for the next call with
 // the same context and environment variables: a worker that kept decoded
 // input or a top level between calls (to save their cost) would fail it.
-func TestPreparedCallsAreFresh(t *testing.T) {
+func TestArgumentIsFresh(t *testing.T) {
 	e := New(Options{Workers: 1})
 	t.Cleanup(e.Close)
 	s := e.Compile(`const made = { calls: [] };
@@ -193,9 +193,9 @@ function getCustomJwtClaims({ token, context, environmentVariables }) {
 	}
 }
 
-// TestTopLevelAhead checks a slow top level (run for every call, under the
+// TestTopLevel checks a slow top level (run for every call, under the
 // call's clock) and one that throws (every call reports it).
-func TestTopLevelAhead(t *testing.T) {
+func TestTopLevel(t *testing.T) {
 	e := New(Options{Workers: 1})
 	t.Cleanup(e.Close)
 	slow := e.Compile(`const start = Date.now(); while (Date.now() - start < 30) {}

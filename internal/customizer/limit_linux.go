@@ -44,9 +44,10 @@ func workerAttr(cmd *exec.Cmd) {
 // pollable returns fd as a file read through the runtime's network poller:
 // a worker waiting for its next request then parks its goroutine, and the
 // Go runtime sleeps in epoll_wait with its monitor thread asleep too. A
-// blocking read(2) instead leaves the worker in a system call, and the
-// runtime's monitor wakes every 20 µs to take its processor back, on every
-// request: CPU the machine's cores spend for nothing.
+// blocking read(2) instead leaves the worker in a system call, which the
+// runtime's monitor thread wakes up to notice and take its processor back
+// from, and is woken again when the call returns: context switches on
+// every request (docs/operations.md "JWT customizer cost").
 // (os.NewFile makes a file pollable when its descriptor is non-blocking;
 // should that fail, reads block, which works too.)
 func pollable(fd int, name string) *os.File {

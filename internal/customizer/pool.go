@@ -116,8 +116,8 @@ func (p *pool) start() (*worker, error) {
 	// parks its goroutine, its thread runs other requests or sleeps in
 	// epoll_wait, and no thread sits in read(2) for the scheduler to work
 	// around. (Measured against a blocking read(2) on the answer pipe,
-	// docs/operations.md "JWT customizer cost": fewer context switches and
-	// less CPU per customized token under load.)
+	// docs/operations.md "JWT customizer cost": fewer context switches per
+	// customized token.)
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		inR.Close()
