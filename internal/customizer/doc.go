@@ -9,7 +9,9 @@
 // binary started again with WorkerEnv set (MainIfWorker dispatches it; a
 // test binary whose tests run scripts calls it from TestMain). An Engine
 // keeps up to GOMAXPROCS workers, each serving one call at a time over
-// length-prefixed frames on its stdin and stdout (wire.go, pool.go). A
+// length-prefixed frames on its stdin and stdout (wire.go, pool.go), one
+// write each; both sides wait for a frame in the Go runtime's network
+// poller rather than in read(2), which costs fewer context switches. A
 // worker caps its own address space (RLIMIT_AS) and stack, and interrupts
 // the interpreter (goja) at the wall clock; when it does not answer shortly
 // after (a script inside a regular expression or another built-in), or

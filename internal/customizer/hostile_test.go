@@ -163,3 +163,54 @@ func TestClose(t *testing.T) {
 		t.Fatal("run after Close succeeded")
 	}
 }
+
+// TestArgumentIsFresh checks that a call that changes its argument,
+// or the values its top level made, leaves nothing for the next call with
+// the same context and environment variables: a worker that kept decoded
+// input or a top level between calls (to save their cost) would fail it.
+func TestArgumentIsFresh(t *testing.T) {
+	e := New(Options{Workers: 1})
+	t.Cleanup(e.Close)
+	s := e.Compile(`const made = { calls: [] };
+function getCustomJwtClaims({ token, context, environmentVariables }) {
+  made.calls.push(token.jti);
+  const seen = { env: Object.keys(environmentVariables).join(), app: Object.keys(context.application).join(), made: made.calls.join() };
+  environmentVariables.leak = token.jti;
+  context.application.leak = token.jti;
+  context.application.customData.list.push(token.jti);
+  return { seen, list: context.application.customData.list };
+}`)
+	const in = `{"token":{"jti":"%s"},"context":{"application":{"id":"a","customData":{"list":[]}}},"environmentVariables":{"foo":"bar"}}`
+	for _, jti := range []string{"j1", "j2", "j3", "j4"} {
+		out, err := s.Run(strings.Replace(in, "%s", jti, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"seen":{"env":"foo","app":"id,customData","made":"` + jti + `"},"list":["` + jti + `"]}`
+		if string(out) != want {
+			t.Fatalf("call %s:\n got %s\nwant %s", jti, out, want)
+		}
+	}
+}
+
+// TestTopLevel checks a slow top level (run for every call, under the
+// call's clock) and one that throws (every call reports it).
+func TestTopLevel(t *testing.T) {
+	e := New(Options{Workers: 1})
+	t.Cleanup(e.Close)
+	slow := e.Compile(`const start = Date.now(); while (Date.now() - start < 30) {}
+let n = 0;
+function getCustomJwtClaims({ token }) { n++; return { jti2: token.jti, n }; }`)
+	throws := e.Compile(`throw new Error("top level"); function getCustomJwtClaims() { return {}; }`)
+	for i := 0; i < 3; i++ {
+		if out, err := slow.Run(input); err != nil || string(out) != `{"jti2":"j1","n":1}` {
+			t.Fatalf("slow top level, run %d: %s, %v", i, out, err)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		var se *Error
+		if _, err := throws.Run(input); !errors.As(err, &se) || se.Kind != KindRuntime || se.Message != "top level" {
+			t.Fatalf("throwing top level, run %d: %v", i, err)
+		}
+	}
+}

@@ -41,14 +41,16 @@ func workerAttr(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 }
 
-// answerPipe makes the pipe a worker answers on. The server's end is
-// blocking: the caller's thread sleeps in read(2) and wakes when the answer
-// is written, which costs less per call than parking the goroutine on the
-// network poller and waking it from there.
-func answerPipe() (r, w *os.File, err error) {
-	var fds [2]int
-	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
-		return nil, nil, err
-	}
-	return os.NewFile(uintptr(fds[0]), "customizer-answers"), os.NewFile(uintptr(fds[1]), "customizer-answers"), nil
+// pollable returns fd as a file read through the runtime's network poller:
+// a worker waiting for its next request then parks its goroutine, and the
+// Go runtime sleeps in epoll_wait with its monitor thread asleep too. A
+// blocking read(2) instead leaves the worker in a system call, which the
+// runtime's monitor thread wakes up to notice and take its processor back
+// from, and is woken again when the call returns: context switches on
+// every request (docs/operations.md "JWT customizer cost").
+// (os.NewFile makes a file pollable when its descriptor is non-blocking;
+// should that fail, reads block, which works too.)
+func pollable(fd int, name string) *os.File {
+	syscall.SetNonblock(fd, true)
+	return os.NewFile(uintptr(fd), name)
 }

@@ -14,4 +14,5 @@ func limitMemory(int64) error { return nil }
 
 func workerAttr(*exec.Cmd) {}
 
-func answerPipe() (r, w *os.File, err error) { return os.Pipe() }
+// pollable returns fd as a file.
+func pollable(fd int, name string) *os.File { return os.NewFile(uintptr(fd), name) }

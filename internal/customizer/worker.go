@@ -29,7 +29,7 @@ func MainIfWorker() {
 		os.Stderr.WriteString("customizer worker: bad " + WorkerEnv + "\n")
 		os.Exit(2)
 	}
-	os.Exit(serveWorker(mem, os.Stdin, os.Stdout))
+	os.Exit(serveWorker(mem, pollable(0, "stdin"), os.Stdout))
 }
 
 // serveWorker answers requests from in on out until in closes. A call

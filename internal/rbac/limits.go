@@ -58,11 +58,28 @@ func CheckIndicator(s string) error {
 }
 
 // IndicatorKey is what two indicators that mean the same resource share:
-// case folded and one trailing slash dropped. A new indicator whose key
-// equals an existing one's is a conflict, so that tokens cannot be minted
-// for look-alike audiences.
+// ASCII letters folded to lower case (RFC 3986 §6.2.2.1: scheme and host
+// are case-insensitive) and one trailing slash dropped. A new indicator
+// whose key equals an existing one's is a conflict, so that tokens cannot
+// be minted for look-alike audiences. The store keeps it per resource with
+// a unique index per tenant, so two look-alikes created at the same
+// instant cannot both succeed; its migration computes it in SQL, which is
+// why the folding is ASCII's alone (as SQLite's lower() and a translate()
+// on PostgreSQL do, whatever the database's locale).
 func IndicatorKey(s string) string {
-	return strings.TrimSuffix(strings.ToLower(s), "/")
+	s = strings.TrimSuffix(s, "/")
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // JSONDepth returns the deepest nesting of objects and arrays in the JSON

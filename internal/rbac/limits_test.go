@@ -26,6 +26,12 @@ func TestCheckIndicator(t *testing.T) {
 	if a != b || b != c {
 		t.Errorf("keys differ: %q %q %q", a, b, c)
 	}
+	// ASCII case only, as the migration's SQL folds it; one slash.
+	for in, want := range map[string]string{"HTTPS://Élan.EXAMPLE//": "https://Élan.example/", "urn:X": "urn:x", "https://a.b": "https://a.b"} {
+		if got := IndicatorKey(in); got != want {
+			t.Errorf("IndicatorKey(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestJSONDepth(t *testing.T) {

@@ -10,11 +10,13 @@ import (
 const resourceColumns = `tenant_id, id, name, indicator, is_default, access_token_ttl`
 
 // InsertResource creates r. ErrConflict if its id or indicator is taken in
-// the tenant, or if r is a default resource and the tenant has one.
+// the tenant, or a look-alike of its indicator (the same
+// rbac.IndicatorKey: migration 0015 keeps one per tenant), or if r is a
+// default resource and the tenant has one.
 func (q *Queries) InsertResource(ctx context.Context, r *rbac.Resource) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO resources (`+resourceColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6)`,
-		r.TenantID, r.ID, r.Name, r.Indicator, r.IsDefault, r.AccessTokenTTL)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO resources (`+resourceColumns+`, indicator_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		r.TenantID, r.ID, r.Name, r.Indicator, r.IsDefault, r.AccessTokenTTL, rbac.IndicatorKey(r.Indicator))
 	return wrap("insert resource "+r.ID, err)
 }
 
