@@ -62,14 +62,23 @@ type customizerPage struct {
 	TokenSample   string
 	ContextSample string
 	Block         bool
-	Env           []string // the names of the saved variables
-	NewRows       []int
+	Env           []envRow // the saved variables
+	NewRows       []envRow // rows for new ones
+
 	Tested        bool
 	Result        string
 	TestError     string
 	TestDetail    string
 	Timeout       string
 	Memory        string
+}
+
+// envRow is a row of the environment variables table. Value is only ever
+// what the administrator just typed (shown again, masked, when the form
+// comes back): a saved value is never rendered.
+type envRow struct {
+	Name, Value string
+	Removed     bool
 }
 
 // storedCustomizer returns the saved customizer, nil when there is none.
@@ -115,7 +124,7 @@ func formatBytes(n int64) string {
 // newCustomizerPage fills the page from the saved customizer.
 func (c *console) newCustomizerPage(v *management.JWTCustomizer) *customizerPage {
 	p := &customizerPage{Script: defaultScript, TokenSample: defaultTokenSample, ContextSample: defaultContextSample,
-		NewRows: []int{0, 1, 2}, Timeout: c.cfg.CustomizerTimeout.String(), Memory: formatBytes(c.cfg.CustomizerMemory)}
+		NewRows: make([]envRow, 3), Timeout: c.cfg.CustomizerTimeout.String(), Memory: formatBytes(c.cfg.CustomizerMemory)}
 	if c.cfg.CustomizerTimeout <= 0 {
 		p.Timeout = "5s"
 	}
@@ -133,7 +142,9 @@ func (c *console) newCustomizerPage(v *management.JWTCustomizer) *customizerPage
 		p.ContextSample = prettyJSON(v.ContextSample)
 	}
 	p.Block = v.BlockIssuanceOnError != nil && *v.BlockIssuanceOnError
-	p.Env = envNames(v.EnvironmentVariables)
+	for _, name := range envNames(v.EnvironmentVariables) {
+		p.Env = append(p.Env, envRow{Name: name})
+	}
 	return p
 }
 
@@ -250,6 +261,35 @@ func (c *console) againCustomizer(w http.ResponseWriter, r *http.Request, s *ses
 	}
 	p.Script, p.TokenSample, p.ContextSample = f.Values.Get("script"), f.Values.Get("tokenSample"), f.Values.Get("contextSample")
 	p.Block = slices.Contains(f.Values["blockIssuanceOnError"], "true")
+	// The rows as typed: saved ones keep their place, new ones follow,
+	// with at least one empty row to add another.
+	saved := map[string]int{}
+	for i, row := range p.Env {
+		saved[row.Name] = i
+	}
+	p.NewRows = nil
+	values := f.Values["envValue"]
+	for i, name := range f.Values["envName"] {
+		row := envRow{Name: strings.TrimSpace(name)}
+		if i < len(values) {
+			row.Value = values[i]
+		}
+		if j, ok := saved[row.Name]; ok {
+			p.Env[j].Value = row.Value
+			continue
+		}
+		if row.Name != "" || row.Value != "" {
+			p.NewRows = append(p.NewRows, row)
+		}
+	}
+	for _, name := range f.Values["envRemove"] {
+		if j, ok := saved[name]; ok {
+			p.Env[j].Removed = true
+		}
+	}
+	for len(p.NewRows) < 3 {
+		p.NewRows = append(p.NewRows, envRow{})
+	}
 	c.render(w, r, s, status, "customizer", view{Title: "JWT customizer", Nav: "customizer", Forms: map[string]*form{"customizer": f}, D: p})
 }
 

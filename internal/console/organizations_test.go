@@ -225,6 +225,11 @@ func TestCustomizerPage(t *testing.T) {
 		must(t, "test", r, 200, "The script ran.", "&#34;tier&#34;: &#34;gold&#34;", "&#34;region&#34;: &#34;eu-sealed-value&#34;", "&#34;seen&#34;: &#34;m2m-app-id&#34;")
 		bad := url.Values{"script": {`const getCustomJwtClaims = () => { throw new Error("no tier here"); };`}}
 		must(t, "test error", e.post("/console/jwt-customizer/test", bad), 200, "The script failed.", "no tier here")
+		// The rows typed come back with the result, so that Save after Test
+		// saves them.
+		bad.Set("envName", "KEEP_ME")
+		bad.Set("envValue", "typed")
+		must(t, "rows kept", e.post("/console/jwt-customizer/test", bad), 200, `value="KEEP_ME"`, `value="typed"`)
 		deny := url.Values{"script": {`const getCustomJwtClaims = ({ api }) => api.denyAccess("not today");`}}
 		must(t, "test denial", e.post("/console/jwt-customizer/test", deny), 200, "The script denied the token: not today")
 		must(t, "value without name", e.post("/console/jwt-customizer", url.Values{"script": {script}, "envName": {""}, "envValue": {"x"}}),
