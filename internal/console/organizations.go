@@ -71,6 +71,8 @@ type orgMember struct {
 type orgPage struct {
 	Org        *store.Organization
 	Apps       []orgMember
+	AppsTotal  int // beyond the maxOrgMembers listed, a hint says so
+	UsersTotal int
 	AppChoice  []rbac.Application
 	Users      []orgMember
 	UserChoice []store.User
@@ -139,7 +141,7 @@ func (c *console) orgDetail(r *http.Request, id string) (*orgPage, error) {
 		}
 	}
 	limit := management.Pager{Page: 1, Size: maxOrgMembers, On: true}
-	apps, _, err := c.svc.ListOrganizationApplications(ctx, id, store.Search{}, limit)
+	apps, appsTotal, err := c.svc.ListOrganizationApplications(ctx, id, store.Search{}, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +152,7 @@ func (c *console) orgDetail(r *http.Request, id string) (*orgPage, error) {
 		ExcludeOrganizationID: id, Limit: maxOrgMembers}, false); err != nil {
 		return nil, err
 	}
-	users, _, err := c.svc.ListOrganizationUsers(ctx, id, "", store.Search{}, limit)
+	users, usersTotal, err := c.svc.ListOrganizationUsers(ctx, id, "", store.Search{}, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +162,7 @@ func (c *console) orgDetail(r *http.Request, id string) (*orgPage, error) {
 	if p.UserChoice, _, err = c.svc.ListUsers(ctx, store.UserFilter{ExcludeOrganizationID: id, Limit: maxOrgMembers}); err != nil {
 		return nil, err
 	}
+	p.AppsTotal, p.UsersTotal = int(appsTotal), int(usersTotal)
 	if len(p.Apps) > 0 {
 		pick := p.Apps[0]
 		for _, a := range p.Apps {

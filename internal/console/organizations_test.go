@@ -68,6 +68,7 @@ func TestOrganizationsFlow(t *testing.T) {
 		orgID := find(t, "org id", `/console/organizations/([^/"]+)/settings`, page.body)
 		must(t, "list", e.get("/console/organizations?q=acm"), 200, "Acme", orgID)
 		must(t, "search miss", e.get("/console/organizations?q=zzz"), 200, "No organizations match")
+		must(t, "page beyond the end", e.get("/console/organizations?page=9"), 200, "No organizations on this page")
 		// CSRF: a post without the token is refused and changes nothing.
 		must(t, "no csrf", e.postRaw("/console/organizations/new", url.Values{"name": {"Forged"}}), http.StatusForbidden)
 
