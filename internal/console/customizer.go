@@ -65,12 +65,12 @@ type customizerPage struct {
 	Env           []envRow // the saved variables
 	NewRows       []envRow // rows for new ones
 
-	Tested        bool
-	Result        string
-	TestError     string
-	TestDetail    string
-	Timeout       string
-	Memory        string
+	Tested     bool
+	Result     string
+	TestError  string
+	TestDetail string
+	Timeout    string
+	Memory     string
 }
 
 // envRow is a row of the environment variables table. Value is only ever
