@@ -147,6 +147,10 @@ test('console: organization with app and user roles, Try it, JWT customizer', as
     // 6. At phone width the page keeps its actions reachable.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
+    for (const section of ['#apps', '#users']) {
+      const box = await page.locator(`${section} button:has-text("Remove")`).first().boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${section} Remove off-screen: ${JSON.stringify(box)}`);
+    }
     await shot('org-page-phone');
     await page.setViewportSize({ width: 1440, height: 900 });
 
