@@ -237,6 +237,14 @@ func TestCustomizerPage(t *testing.T) {
 			http.StatusUnprocessableEntity, "Give every value a name.")
 		must(t, "bad sample", e.post("/console/jwt-customizer", url.Values{"script": {script}, "tokenSample": {`{"kind":"User"}`}}),
 			http.StatusUnprocessableEntity, `kind must be &#34;ClientCredentials&#34;`)
+		many := url.Values{"script": {script}}
+		for i := 0; i <= 100; i++ {
+			many.Add("envName", "V"+strings.Repeat("x", i))
+			many.Add("envValue", "v")
+		}
+		must(t, "too many variables", e.post("/console/jwt-customizer", many), http.StatusUnprocessableEntity, "Use at most 100 environment variables.")
+		must(t, "name with space", e.post("/console/jwt-customizer", url.Values{"script": {script}, "envName": {"A B"}, "envValue": {"v"}}),
+			http.StatusUnprocessableEntity, "has spaces")
 		must(t, "empty script", e.post("/console/jwt-customizer", url.Values{"script": {" "}}), http.StatusUnprocessableEntity, "Enter a script.")
 
 		page := e.redirected("save", e.post("/console/jwt-customizer", form), "/console/jwt-customizer")
