@@ -231,6 +231,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		AdminUsername: cfg.AdminUsername, AdminPassword: cfg.AdminPassword, FlushAudit: s.audit.Flush,
 		Notice: opts.Notice, Now: opts.Now, Rand: opts.Rand, Logger: s.log, SignIns: signIns,
 		Audit: s.audit, ClientAddr: netx.ClientIP,
+		CustomizerTimeout: cfg.CustomizerTimeout, CustomizerMemory: cfg.CustomizerMemory,
 	})
 	if err != nil {
 		return err

@@ -49,6 +49,11 @@ type Config struct {
 	// ClientAddr is the client address an audit entry records (the one
 	// the token endpoint's entries record); the peer's address when nil.
 	ClientAddr func(r *http.Request) string
+	// CustomizerTimeout and CustomizerMemory are the limits of a JWT
+	// customizer run (GATEHOUSE_CUSTOMIZER_TIMEOUT and _MEMORY), shown on
+	// its page.
+	CustomizerTimeout time.Duration
+	CustomizerMemory  int64
 }
 
 // Sizes and lifetimes.

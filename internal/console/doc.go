@@ -15,6 +15,11 @@
 // outside the binary; every page works without JavaScript (console.js only
 // adds copy buttons, reveal toggles and live checks).
 //
+// Organizations (organizations.go, organization_template.go) and the JWT
+// customizer (customizer.go) have their pages too. The customizer's
+// environment variables are write-only there: the service seals them, and
+// the page never renders a saved value (an empty value keeps it).
+//
 // Every form post of a signed-in administrator is an admin audit entry
 // (rbac.AdminAction, key Admin.Console), shown on the audit page beside the
 // token requests.

@@ -69,6 +69,8 @@ func (c *console) routes() {
 	c.page("POST /console/users/{id}/roles/remove", c.removeUserRole)
 	c.page("POST /console/users/{id}/delete", c.deleteUser)
 
+	c.orgRoutes() // organizations, their template, the JWT customizer
+
 	c.page("GET /console/audit-logs", c.listLogs)
 
 	c.page("GET /console/signing-keys", c.listKeys)
