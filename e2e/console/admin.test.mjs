@@ -238,6 +238,13 @@ test('console: popovers, signing keys, administrators, axe-core on every page', 
     const check = async (p, path, name) => {
       await p.goto(base + path);
       await p.evaluate(axeSource);
+      // Tables keep their actions in view: no table scrolls sideways.
+      const wide = await p.evaluate(() => [...document.querySelectorAll('.table-wrap')]
+        .filter((w) => w.scrollWidth > w.clientWidth + 1).map((w) => w.querySelector('th')?.textContent));
+      if (wide.length) failures.push(`${name} ${path}: table scrolls sideways (${wide.join(', ')})`);
+      // Nothing is wider than the viewport.
+      const pageWide = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (pageWide > 1) failures.push(`${name} ${path}: page ${pageWide}px wider than the viewport`);
       const result = await p.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
       for (const v of result.violations) {
         if (v.impact === 'serious' || v.impact === 'critical') {
@@ -264,7 +271,7 @@ test('console: popovers, signing keys, administrators, axe-core on every page', 
       }
     }
     await shot(anon.page, 'axe-sign-in-phone');
-    assert.deepEqual(failures, [], 'axe-core serious or critical violations');
+    assert.deepEqual(failures, [], 'axe-core serious or critical violations, or tables scrolling sideways');
     assert.deepEqual([...a.problems, ...anon.problems], []);
   } finally {
     await browser.close();

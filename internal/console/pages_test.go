@@ -120,12 +120,12 @@ func TestConsoleFlow(t *testing.T) {
 		}
 		// The command shown masks the secret, as the App Secret field does;
 		// its Copy button copies the full command, and ?reveal=1 shows it.
-		shown := find(t, "shown curl", `(?s)<pre id="curl"><code>(.*?)</code></pre>`, appPage.body)
+		shown := find(t, "shown curl", `(?s)<pre id="curl"[^>]*><code>(.*?)</code></pre>`, appPage.body)
 		if strings.Contains(shown, secret) || !strings.Contains(shown, "••••") {
 			t.Fatalf("the shown curl command exposes the secret: %s", shown)
 		}
 		revealed := e.get("/console/applications/" + appID + "?reveal=1")
-		if shown := find(t, "revealed curl", `(?s)<pre id="curl"><code>(.*?)</code></pre>`, revealed.body); !strings.Contains(shown, secret) {
+		if shown := find(t, "revealed curl", `(?s)<pre id="curl"[^>]*><code>(.*?)</code></pre>`, revealed.body); !strings.Contains(shown, secret) {
 			t.Fatalf("revealed curl lacks the secret: %s", shown)
 		}
 		status, tok := e.token(appID, secret, "https://orders.example.com", "read:orders write:orders")
