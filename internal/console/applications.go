@@ -15,18 +15,20 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-// appTypeNames are the application types as the console names them, in
-// the type filter's order.
+// appTypeNames are the application types the console creates, as it
+// names them: the type filter's choices.
 var appTypeNames = []struct {
 	Type rbac.AppType
 	Name string
 }{
 	{rbac.AppMachineToMachine, "Machine-to-machine"},
-	{rbac.AppTraditional, "Traditional web"},
-	{rbac.AppSPA, "Single-page app"},
-	{rbac.AppNative, "Native"},
-	{rbac.AppProtected, "Protected"},
-	{rbac.AppSAML, "SAML"},
+}
+
+// otherTypes names the types the console cannot create, for apps made
+// through the Management API (they show in the list, not in the filter).
+var otherTypes = map[rbac.AppType]string{
+	rbac.AppTraditional: "Traditional web", rbac.AppSPA: "Single-page app", rbac.AppNative: "Native",
+	rbac.AppProtected: "Protected", rbac.AppSAML: "SAML",
 }
 
 // appListPage is the applications list.
@@ -53,6 +55,9 @@ func (c *console) listApplications(w http.ResponseWriter, r *http.Request, s *se
 	list, total, err := c.svc.ListApplications(r.Context(), f, true)
 	if err != nil {
 		return err
+	}
+	if c.pastEnd(w, r, n, total) {
+		return nil
 	}
 	p.Apps, p.Paging = list, newPaging(r, n, total)
 	c.render(w, r, s, http.StatusOK, "applications", view{Title: "Applications", Nav: "applications", D: p})
@@ -442,7 +447,9 @@ func (c *console) deleteSecret(w http.ResponseWriter, r *http.Request, s *sessio
 func jsonObject(f *form, field string) json.RawMessage {
 	v := strings.TrimSpace(f.Values.Get(field))
 	if v == "" {
-		return json.RawMessage(`{}`)
+		// Saving nothing as {} would erase the data unasked.
+		f.fail(field, "Enter a JSON object. To remove all custom data, enter {} and save.")
+		return nil
 	}
 	var m map[string]json.RawMessage
 	if !json.Valid([]byte(v)) {

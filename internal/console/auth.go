@@ -76,6 +76,9 @@ func (c *console) bootstrap(ctx context.Context) error {
 	if err := c.st.DeleteExpiredConsoleSessions(ctx, now); err != nil {
 		return err
 	}
+	if err := c.st.DeleteExpiredConsoleInvites(ctx, now); err != nil {
+		return err
+	}
 	if name, pw := c.cfg.AdminUsername, c.cfg.AdminPassword; name != "" {
 		a, err := c.st.GetConsoleAdminByUsername(ctx, name)
 		switch {

@@ -275,16 +275,34 @@ func (c *console) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 	var me *management.Error
 	if errors.As(err, &me) {
 		if me.Status == http.StatusNotFound {
-			c.renderError(w, r, s, http.StatusNotFound, "Not found", "It may have been deleted. "+me.Message)
+			msg := notFoundText(r.URL.Path)
+			if r.Method != http.MethodGet {
+				msg = "It may have been deleted meanwhile. " + sentence(me.Message)
+			}
+			c.renderError(w, r, s, http.StatusNotFound, "Not found", msg)
 			return
 		}
-		c.renderError(w, r, s, me.Status, "That did not work", me.Message)
+		c.renderError(w, r, s, me.Status, "That did not work", sentence(me.Message))
 		return
 	}
 	id := w.Header().Get("Logto-Core-Request-Id")
 	c.log.ErrorContext(r.Context(), "console", "method", r.Method, "path", r.URL.Path, "request_id", id, "err", err)
 	c.renderError(w, r, s, http.StatusInternalServerError, "Something went wrong",
 		"The server could not complete this request. It has been logged (request id "+id+").")
+}
+
+// notFoundText says what was not found at a console path, for people
+// (the Management API's message, "The applications with ID … does not
+// exist.", is Logto's wording and kept there).
+func notFoundText(p string) string {
+	parts := strings.Split(strings.TrimPrefix(p, "/console/"), "/")
+	nouns := map[string]string{"applications": "application", "resources": "API resource", "roles": "role", "users": "user"}
+	noun, ok := nouns[parts[0]]
+	if !ok || len(parts) < 2 || parts[1] == "" {
+		return "There is no such page in the console."
+	}
+	list := map[string]string{"applications": "Applications", "resources": "API resources", "roles": "Roles", "users": "Users"}[parts[0]]
+	return "There is no " + noun + " with the ID “" + parts[1] + "”. It may have been deleted, or the link is wrong: find it in " + list + "."
 }
 
 // errNotFound is a page the console does not show.

@@ -24,8 +24,15 @@
 // (rbac.AdminAction, key Admin.Console), shown on the audit page beside the
 // token requests.
 //
-// It deliberately does not: let administrators manage other administrators
-// (only the configured or set-up one exists), sign in tenant users (users
-// are data, not accounts), or serve the Management API (package
-// management).
+// Administrators invite others through one-time links (like the setup
+// link, stored as digests), remove them (never the last one), change their
+// own password and sign out their other sessions.
+//
+// Layout: one layout template (skip link, a navigation that is a menu at
+// narrow widths, visible focus rings), tables that become stacked rows on
+// phones, and inline popovers fixed inside the viewport; the e2e suite
+// checks every page with axe-core at 1440 and 390 pixels.
+//
+// It deliberately does not: sign in tenant users (users are data, not
+// accounts), or serve the Management API (package management).
 package console

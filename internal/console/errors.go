@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/management"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -32,7 +33,7 @@ func formError(f *form, err error) error {
 		return err
 	}
 	if field, ok := fieldOf[me.Code]; ok {
-		f.fail(field, me.Message)
+		f.fail(field, sentence(me.Message))
 		return nil
 	}
 	if me.Code == "guard.invalid_input" && me.Data != nil {
@@ -49,23 +50,53 @@ func formError(f *form, err error) error {
 				if len(is.Path) > 0 {
 					field, _ = is.Path[0].(string)
 				}
-				f.fail(field, is.Message)
+				f.fail(field, issueText(field, is.Message))
 			}
 			return nil
 		}
 	}
-	f.fail("", me.Message)
+	f.fail("", sentence(me.Message))
 	return nil
 }
 
+// formatHelp says what a field must look like, for the guard's bare
+// "Invalid" (Logto's wording, kept by the Management API).
+var formatHelp = map[string]string{
+	"username":     "Use letters, digits and _ only, not starting with a digit, like ada_lovelace.",
+	"primaryEmail": "Enter an email address, like ada@example.com.",
+	"primaryPhone": "Enter digits only, with the country code, like 4915112345678.",
+	"avatar":       "Enter an absolute URL, like https://example.com/ada.png.",
+}
+
+// issueText is a guard issue written for the form's reader.
+func issueText(field, msg string) string {
+	if help, ok := formatHelp[field]; ok && strings.HasPrefix(msg, "Invalid") {
+		return help
+	}
+	return sentence(msg)
+}
+
+// sentence ends msg with a full stop when it has no final punctuation.
+func sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" || strings.ContainsAny(msg[len(msg)-1:], ".!?") {
+		return msg
+	}
+	return msg + "."
+}
+
 // likeSearch searches fields for q anywhere in them, case-insensitively
-// (the Management API's default "like" mode with % around the text).
+// (the Management API's default "like" mode with % around the text). The
+// text is literal: its %, _ and \ are escaped.
 func likeSearch(q string, fields ...string) store.Search {
 	if q == "" {
 		return store.Search{}
 	}
+	q = likeEscaper.Replace(q)
 	return store.Search{Matches: []store.Match{{Fields: fields, Values: []string{"%" + q + "%"}, Mode: store.ModeLike}}}
 }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // pager is page n of the console's lists.
 func pager(n int) management.Pager { return management.Pager{Page: n, Size: pageSize, On: true} }

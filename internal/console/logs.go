@@ -123,6 +123,9 @@ func (c *console) listLogs(w http.ResponseWriter, r *http.Request, s *session) e
 		}
 		p.Rows = append(p.Rows, row)
 	}
+	if c.pastEnd(w, r, n, total) {
+		return nil
+	}
 	p.Paging = newPaging(r, n, total)
 	c.render(w, r, s, http.StatusOK, "logs", view{Title: "Audit log", Nav: "logs", D: p})
 	return nil

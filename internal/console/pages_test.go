@@ -120,12 +120,12 @@ func TestConsoleFlow(t *testing.T) {
 		}
 		// The command shown masks the secret, as the App Secret field does;
 		// its Copy button copies the full command, and ?reveal=1 shows it.
-		shown := find(t, "shown curl", `(?s)<pre id="curl"><code>(.*?)</code></pre>`, appPage.body)
+		shown := find(t, "shown curl", `(?s)<pre id="curl"[^>]*><code>(.*?)</code></pre>`, appPage.body)
 		if strings.Contains(shown, secret) || !strings.Contains(shown, "••••") {
 			t.Fatalf("the shown curl command exposes the secret: %s", shown)
 		}
 		revealed := e.get("/console/applications/" + appID + "?reveal=1")
-		if shown := find(t, "revealed curl", `(?s)<pre id="curl"><code>(.*?)</code></pre>`, revealed.body); !strings.Contains(shown, secret) {
+		if shown := find(t, "revealed curl", `(?s)<pre id="curl"[^>]*><code>(.*?)</code></pre>`, revealed.body); !strings.Contains(shown, secret) {
 			t.Fatalf("revealed curl lacks the secret: %s", shown)
 		}
 		status, tok := e.token(appID, secret, "https://orders.example.com", "read:orders write:orders")
@@ -192,7 +192,8 @@ func TestConsoleFlow(t *testing.T) {
 		// Users: create (a bad email next to its field), profile, custom
 		// data, a user role, delete.
 		must(t, "new user page", e.get("/console/users/new"), 200, "Create a user")
-		must(t, "bad user", e.post("/console/users/new", url.Values{"username": {"1abc"}, "primaryEmail": {"nope"}}), http.StatusUnprocessableEntity, "Invalid")
+		must(t, "bad user", e.post("/console/users/new", url.Values{"username": {"1abc"}, "primaryEmail": {"nope"}}), http.StatusUnprocessableEntity,
+			"Use letters, digits and _ only", "Enter an email address, like ada@example.com.")
 		page = e.redirected("create user", e.post("/console/users/new", url.Values{"username": {"alice"}, "primaryEmail": {"alice@example.com"}}), "/console/users/")
 		must(t, "user page", page, 200, "User created.", "alice@example.com")
 		userID := find(t, "user id", `/console/users/([^/"]+)/settings`, page.body)
@@ -278,6 +279,8 @@ func TestPagination(t *testing.T) {
 	if len(n1) != 20 || len(n2) != 3 {
 		t.Fatalf("pages hold %d and %d apps", len(n1), len(n2))
 	}
-	must(t, "past the end", e.get("/console/applications?page=9&q=svc"), 200, "No applications match")
+	// Past the end: to the last page, saying so.
+	past := e.redirected("past the end", e.get("/console/applications?page=9&q=svc"), "/console/applications?page=2&q=svc")
+	must(t, "last page", past, 200, "There is no page 9: the list has 2 pages. This is the last one.", "21–23 of 23")
 	must(t, "bad page", e.get("/console/applications?page=-3"), 200, "1–20 of")
 }

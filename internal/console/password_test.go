@@ -84,17 +84,17 @@ func TestLimiter(t *testing.T) {
 
 func TestFormError(t *testing.T) {
 	f := &form{Errors: map[string]string{}}
-	if err := formError(f, &management.Error{Status: 422, Code: "role.name_in_use", Message: "taken"}); err != nil || f.Errors["name"] != "taken" {
+	if err := formError(f, &management.Error{Status: 422, Code: "role.name_in_use", Message: "taken"}); err != nil || f.Errors["name"] != "taken." {
 		t.Fatalf("field code: %v %v", err, f.Errors)
 	}
 	f = &form{Errors: map[string]string{}}
 	g := &management.Error{Status: 400, Code: "guard.invalid_input", Data: map[string]any{
 		"issues": []map[string]any{{"path": []any{"primaryEmail"}, "message": "Invalid"}}}}
-	if err := formError(f, g); err != nil || f.Errors["primaryEmail"] != "Invalid" {
+	if err := formError(f, g); err != nil || f.Errors["primaryEmail"] != "Enter an email address, like ada@example.com." {
 		t.Fatalf("guard issue: %v %v", err, f.Errors)
 	}
 	f = &form{Errors: map[string]string{}}
-	if err := formError(f, &management.Error{Status: 404, Code: "entity.not_found", Message: "gone"}); err != nil || f.Error != "gone" {
+	if err := formError(f, &management.Error{Status: 404, Code: "entity.not_found", Message: "gone"}); err != nil || f.Error != "gone." {
 		t.Fatalf("general: %v %+v", err, f)
 	}
 	boom := errors.New("boom")

@@ -221,6 +221,27 @@ func pageOf(r *http.Request) int {
 	return n
 }
 
+// pastEnd answers a list page beyond the last one (?page=99 of 2) with a
+// redirect to the last page and a notice saying so; it reports whether it
+// did.
+func (c *console) pastEnd(w http.ResponseWriter, r *http.Request, n int, total int64) bool {
+	if n <= 1 || int64((n-1)*pageSize) < total {
+		return false
+	}
+	last := max(1, int((total+pageSize-1)/pageSize))
+	q := r.URL.Query()
+	q.Set("page", strconv.Itoa(last))
+	msg := fmt.Sprintf("There is no page %d: the list has %d pages. This is the last one.", n, last)
+	if last == 1 {
+		msg = fmt.Sprintf("There is no page %d: the list fits on one page.", n)
+	}
+	if total == 0 {
+		msg = fmt.Sprintf("There is no page %d: the list is empty.", n)
+	}
+	c.redirect(w, r, strings.TrimPrefix(r.URL.Path, "/console")+"?"+q.Encode(), msg)
+	return true
+}
+
 // newPaging builds the links of page n of total items, keeping r's query.
 func newPaging(r *http.Request, n int, total int64) paging {
 	p := paging{Page: n, Size: pageSize, Total: total}

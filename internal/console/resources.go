@@ -42,6 +42,9 @@ func (c *console) listResources(w http.ResponseWriter, r *http.Request, s *sessi
 	if err != nil {
 		return err
 	}
+	if c.pastEnd(w, r, n, total) {
+		return nil
+	}
 	p := resourceListPage{Paging: newPaging(r, n, total)}
 	for _, res := range list {
 		p.Resources = append(p.Resources, resourceRow{ResourceWithScopes: res, Management: c.isManagement(&res.Resource)})

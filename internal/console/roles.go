@@ -32,6 +32,9 @@ func (c *console) listRoles(w http.ResponseWriter, r *http.Request, s *session) 
 	if err != nil {
 		return err
 	}
+	if c.pastEnd(w, r, n, total) {
+		return nil
+	}
 	p.Roles, p.Paging = list, newPaging(r, n, total)
 	c.render(w, r, s, http.StatusOK, "roles", view{Title: "Roles", Nav: "roles", D: p})
 	return nil
@@ -133,6 +136,11 @@ type rolePage struct {
 	AppChoice  []rbac.Application
 	Users      []store.User
 	UserChoice []store.User
+	// GrantsAll: the role holds the Management API's "all"; LosingAll
+	// names its apps, which lose the Management API with it (the
+	// bootstrap app among them, marked).
+	GrantsAll bool
+	LosingAll []string
 }
 
 func (c *console) renderRole(w http.ResponseWriter, r *http.Request, s *session, status int, forms map[string]*form) error {
@@ -168,6 +176,24 @@ func (c *console) renderRole(w http.ResponseWriter, r *http.Request, s *session,
 	}
 	if err != nil {
 		return err
+	}
+	for _, sc := range p.Scopes {
+		if c.isManagement(&sc.Resource) && sc.Name == management.ManagementScopeName {
+			p.GrantsAll = true
+		}
+	}
+	if p.GrantsAll {
+		bootstrap, err := c.svc.BootstrapAppID(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range p.Apps {
+			name := "“" + a.Name + "”"
+			if a.ID == bootstrap {
+				name += " (the bootstrap app)"
+			}
+			p.LosingAll = append(p.LosingAll, name)
+		}
 	}
 	c.render(w, r, s, status, "role", view{Title: role.Name, Nav: "roles", Forms: forms, D: p})
 	return nil

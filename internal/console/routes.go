@@ -13,6 +13,8 @@ func (c *console) routes() {
 	m.HandleFunc("POST /console/sign-in", c.signIn)
 	m.HandleFunc("GET /console/setup", c.setupForm)
 	m.HandleFunc("POST /console/setup", c.setup)
+	m.HandleFunc("GET /console/invite", c.inviteForm)
+	m.HandleFunc("POST /console/invite", c.acceptInvite)
 	c.page("POST /console/sign-out", c.signOut)
 
 	c.page("GET /console/{$}", func(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -76,6 +78,15 @@ func (c *console) routes() {
 	c.page("GET /console/signing-keys", c.listKeys)
 	c.page("POST /console/signing-keys/rotate", c.rotateKeys)
 	c.page("POST /console/signing-keys/delete", c.deleteKey)
+	c.page("POST /console/signing-keys/cancel", c.cancelKey)
+
+	c.page("GET /console/administrators", c.listAdmins)
+	c.page("POST /console/administrators/invite", c.inviteAdmin)
+	c.page("POST /console/administrators/invites/revoke", c.revokeInvite)
+	c.page("POST /console/administrators/{id}/remove", c.removeAdmin)
+	c.page("GET /console/account", c.showAccount)
+	c.page("POST /console/account/password", c.changePassword)
+	c.page("POST /console/account/sessions/end", c.endOtherSessions)
 
 	// Anything else: the not-found page (after the session check, so that
 	// the console's shape is not probed anonymously).

@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/management"
 	"github.com/gatehouse/gatehouse/internal/rbac"
@@ -20,11 +21,13 @@ type startPage struct {
 	HasRole        bool // a machine-to-machine role with permissions exists
 	Apps           []rbac.Application
 	App            *rbac.Application // the application the examples use
+	HasOwnApp      bool              // an M2M app other than the bootstrap one exists
+	SampleScope    string            // the scope the example answer carries
 	AppSecret      *management.SecretView
 	Grants         []grantSummary
 	Curl           commandLine
 	ManagementCurl commandLine
-	SDK            string
+	SDK            commandLine
 }
 
 func (c *console) getStarted(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -48,9 +51,17 @@ func (c *console) getStarted(w http.ResponseWriter, r *http.Request, s *session)
 	if p.Apps, _, err = c.svc.ListApplications(ctx, store.AppFilter{Types: []rbac.AppType{rbac.AppMachineToMachine}}, false); err != nil {
 		return err
 	}
+	bootstrap, err := c.svc.BootstrapAppID(ctx)
+	if err != nil {
+		return err
+	}
 	want := r.URL.Query().Get("app")
 	for i := range p.Apps {
-		if p.Apps[i].ID == want || (want == "" && p.App == nil) {
+		own := p.Apps[i].ID != bootstrap
+		p.HasOwnApp = p.HasOwnApp || own
+		// Without a choice, the examples use the first app of the
+		// administrator's own, else the bootstrap app.
+		if p.Apps[i].ID == want || (want == "" && (p.App == nil || own && p.App.ID == bootstrap)) {
 			p.App = &p.Apps[i]
 		}
 	}
@@ -74,12 +85,25 @@ func (c *console) getStarted(w http.ResponseWriter, r *http.Request, s *session)
 			return err
 		}
 		p.Curl = c.curl(p.App.ID, p.AppSecret, p.Grants, false)
-		secretValue := "<app secret>"
-		if p.AppSecret != nil {
-			secretValue = p.AppSecret.Value
+		if len(p.Grants) > 0 {
+			p.SampleScope = strings.Join(p.Grants[0].Scopes, " ")
 		}
 		p.ManagementCurl = c.curl(p.App.ID, p.AppSecret, []grantSummary{{Resource: rbac.Resource{Indicator: c.cfg.Indicator}, Scopes: []string{management.ManagementScopeName}}}, false)
-		p.SDK = fmt.Sprintf(`import { createManagementApi } from '@logto/api/management';
+		p.SDK = commandLine{Shown: sdkSnippet(p.App.ID, strings.Repeat("•", 12), c.cfg.Endpoint, c.cfg.Indicator),
+			Full: sdkSnippet(p.App.ID, "<app secret>", c.cfg.Endpoint, c.cfg.Indicator)}
+		if p.AppSecret != nil {
+			p.SDK.Full = sdkSnippet(p.App.ID, p.AppSecret.Value, c.cfg.Endpoint, c.cfg.Indicator)
+		} else {
+			p.SDK.Shown = p.SDK.Full
+		}
+	}
+	c.render(w, r, s, http.StatusOK, "start", view{Title: "Get started", Nav: "start", D: p})
+	return nil
+}
+
+// sdkSnippet is the @logto/api example for an app and its secret.
+func sdkSnippet(appID, secretValue, endpoint, indicator string) string {
+	return fmt.Sprintf(`import { createManagementApi } from '@logto/api/management';
 
 const { apiClient, clientCredentials } = createManagementApi('default', {
   clientId: %q,
@@ -90,8 +114,5 @@ const { apiClient, clientCredentials } = createManagementApi('default', {
 
 const { value } = await clientCredentials.getAccessToken();
 const response = await apiClient.GET('/api/applications');
-console.log(response.data);`, p.App.ID, secretValue, c.cfg.Endpoint, c.cfg.Indicator)
-	}
-	c.render(w, r, s, http.StatusOK, "start", view{Title: "Get started", Nav: "start", D: p})
-	return nil
+console.log(response.data);`, appID, secretValue, endpoint, indicator)
 }

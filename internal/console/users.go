@@ -25,6 +25,9 @@ func (c *console) listUsers(w http.ResponseWriter, r *http.Request, s *session) 
 	if err != nil {
 		return err
 	}
+	if c.pastEnd(w, r, n, total) {
+		return nil
+	}
 	p.Users, p.Paging = list, newPaging(r, n, total)
 	c.render(w, r, s, http.StatusOK, "users", view{Title: "Users", Nav: "users", D: p})
 	return nil

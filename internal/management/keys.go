@@ -393,3 +393,30 @@ func byRotationOrder(list []rbac.SigningKey) []rbac.SigningKey {
 	})
 	return list
 }
+
+// CancelNextSigningKey deletes the staged Next key id before it takes
+// over (it may have been promoted meanwhile): 404 oidc.key_not_found for
+// an unknown id, 422 oidc.invalid_request for a key that is not Next. The
+// Current key stays in force.
+func (s *Service) CancelNextSigningKey(ctx context.Context, id string) error {
+	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+		list, _, err := s.lockedKeys(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, k := range list {
+			if k.ID != id {
+				continue
+			}
+			if k.Status != rbac.KeyNext {
+				return errorf(http.StatusUnprocessableEntity, "oidc.invalid_request", "Only a pending (Next) key can be cancelled.")
+			}
+			return q.DeleteSigningKey(ctx, k.TenantID, k.ID)
+		}
+		return errKeyNotFound(id)
+	})
+	if err != nil {
+		return fmt.Errorf("management: cancel signing key: %w", err)
+	}
+	return s.keysChanged(ctx)
+}

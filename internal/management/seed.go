@@ -288,3 +288,16 @@ func (s *Service) assignManagementRole(ctx context.Context, appID string) (bool,
 	}
 	return err == nil, nil
 }
+
+// BootstrapAppID returns the id of the bootstrap application ("" when
+// this database has none).
+func (s *Service) BootstrapAppID(ctx context.Context) (string, error) {
+	id, err := s.cfg.Store.GetMeta(ctx, bootstrapMetaKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("management: read bootstrap record: %w", err)
+	}
+	return id, nil
+}

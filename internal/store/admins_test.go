@@ -79,3 +79,58 @@ func TestConsoleAdmins(t *testing.T) {
 		}
 	})
 }
+
+func TestConsoleAdminsInvitesAndRemoval(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a := &ConsoleAdmin{ID: "a1", Username: "first", PasswordHash: "h", CreatedAt: 1, UpdatedAt: 1}
+		wantErr(t, "insert", s.InsertConsoleAdmin(ctx, a), nil)
+		wantErr(t, "last admin", s.DeleteConsoleAdmin(ctx, "a1"), ErrLastConsoleAdmin)
+		wantErr(t, "unknown admin", s.DeleteConsoleAdmin(ctx, "ghost"), ErrNotFound)
+
+		// An invitation is used once, and not after it expires.
+		wantErr(t, "invite", s.InsertConsoleInvite(ctx, &ConsoleInvite{Digest: "i1", CreatedBy: "first", CreatedAt: 5, ExpiresAt: 100}), nil)
+		wantErr(t, "invite 2", s.InsertConsoleInvite(ctx, &ConsoleInvite{Digest: "i2", CreatedBy: "first", CreatedAt: 6, ExpiresAt: 50}), nil)
+		if ok, err := s.ConsoleInviteValid(ctx, "i1", 99); err != nil || !ok {
+			t.Fatalf("valid = %v, %v", ok, err)
+		}
+		list, err := s.ListConsoleInvites(ctx, 60)
+		if err != nil || len(list) != 1 || list[0].Digest != "i1" || list[0].CreatedBy != "first" {
+			t.Fatalf("invites = %+v, %v", list, err)
+		}
+		b := &ConsoleAdmin{ID: "a2", Username: "first", PasswordHash: "h", CreatedAt: 7, UpdatedAt: 7}
+		wantErr(t, "taken username", s.AcceptConsoleInvite(ctx, "i1", 60, b), ErrConflict)
+		b.Username = "second"
+		wantErr(t, "expired invite", s.AcceptConsoleInvite(ctx, "i2", 60, b), ErrNotFound)
+		wantErr(t, "accept", s.AcceptConsoleInvite(ctx, "i1", 60, b), nil)
+		wantErr(t, "used twice", s.AcceptConsoleInvite(ctx, "i1", 60, &ConsoleAdmin{ID: "a3", Username: "third", PasswordHash: "h"}), ErrNotFound)
+		wantErr(t, "expired swept", s.DeleteExpiredConsoleInvites(ctx, 60), nil)
+		if list, _ := s.ListConsoleInvites(ctx, 0); len(list) != 0 {
+			t.Fatalf("invites left: %+v", list)
+		}
+
+		// Sessions: the other ones end, the kept one stays.
+		for _, d := range []string{"s1", "s2", "s3"} {
+			wantErr(t, "session", s.InsertConsoleSession(ctx, &ConsoleSession{IDDigest: d, AdminID: "a2", CSRF: "c", ExpiresAt: 1000}), nil)
+		}
+		admins, sessions, err := s.ListConsoleAdmins(ctx, 10)
+		if err != nil || len(admins) != 2 || admins[1].Username != "second" || sessions[1] != 3 || sessions[0] != 0 {
+			t.Fatalf("admins = %+v %v, %v", admins, sessions, err)
+		}
+		if n, err := s.DeleteOtherConsoleSessions(ctx, "a2", "s2"); err != nil || n != 2 {
+			t.Fatalf("ended %d, %v", n, err)
+		}
+		if _, err := s.GetConsoleSession(ctx, "s2", 10); err != nil {
+			t.Fatalf("kept session: %v", err)
+		}
+
+		// Removal ends the sessions; the last one left stays.
+		wantErr(t, "remove", s.DeleteConsoleAdmin(ctx, "a2"), nil)
+		_, err = s.GetConsoleSession(ctx, "s2", 10)
+		wantErr(t, "session of removed admin", err, ErrNotFound)
+		wantErr(t, "last again", s.DeleteConsoleAdmin(ctx, "a1"), ErrLastConsoleAdmin)
+		if got, err := s.GetConsoleAdmin(ctx, "a1"); err != nil || got.Username != "first" {
+			t.Fatalf("get = %+v, %v", got, err)
+		}
+	})
+}

@@ -122,7 +122,8 @@ func (q *Queries) matchSQL(col string, m Match, sensitive bool, param func(strin
 		// pattern is translated to GLOB syntax.
 		return col + " GLOB " + param(likeToGlob(v)), nil
 	}
-	return col + " LIKE " + param(v), nil
+	// Backslash escapes % and _, as it does in PostgreSQL's LIKE.
+	return col + " LIKE " + param(v) + ` ESCAPE '\'`, nil
 }
 
 // likeToGlob turns a LIKE pattern into a GLOB pattern: % is *, _ is ?, and

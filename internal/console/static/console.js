@@ -109,7 +109,64 @@
     }
   });
 
+  // Narrow screens: the navigation opens and closes behind the Menu button.
+  document.addEventListener('click', function (ev) {
+    var t = ev.target.closest('.menu-toggle');
+    var nav = byId('sidebar');
+    if (!nav) { return; }
+    if (t) {
+      var open = !nav.classList.contains('open');
+      nav.classList.toggle('open', open);
+      t.setAttribute('aria-expanded', open ? 'true' : 'false');
+      if (open) { var first = nav.querySelector('a'); if (first) { first.focus(); } }
+    }
+  });
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key !== 'Escape') { return; }
+    var nav = byId('sidebar');
+    var t = document.querySelector('.menu-toggle');
+    if (nav && nav.classList.contains('open') && t) {
+      nav.classList.remove('open');
+      t.setAttribute('aria-expanded', 'false');
+      t.focus();
+    }
+    document.querySelectorAll('details.popover[open]').forEach(function (d) {
+      d.open = false;
+      d.querySelector('summary').focus();
+    });
+  });
+
+  // Popovers are fixed to the viewport (CSS); place each beside its
+  // button, inside the viewport.
+  function place(d) {
+    var pop = d.querySelector('.pop');
+    if (!pop) { return; }
+    var r = d.querySelector('summary').getBoundingClientRect();
+    var vw = document.documentElement.clientWidth;
+    var vh = document.documentElement.clientHeight;
+    pop.classList.add('placed');
+    var w = pop.offsetWidth;
+    var h = pop.offsetHeight;
+    var left = Math.min(Math.max(8, r.right - w), vw - w - 8);
+    var top = r.bottom + 6;
+    if (top + h > vh - 8) { top = r.top - h - 6; }
+    top = Math.min(Math.max(8, top), Math.max(8, vh - h - 8));
+    pop.style.left = Math.max(8, left) + 'px';
+    pop.style.top = top + 'px';
+  }
+  function placeAll() { document.querySelectorAll('details.popover[open]').forEach(place); }
+  document.addEventListener('toggle', function (ev) {
+    if (ev.target.matches && ev.target.matches('details.popover') && ev.target.open) {
+      place(ev.target);
+      var f = ev.target.querySelector('.pop input:not([type="hidden"]), .pop textarea');
+      if (f) { f.focus(); }
+    }
+  }, true);
+  window.addEventListener('resize', placeAll);
+  window.addEventListener('scroll', placeAll, true);
+
   document.addEventListener('DOMContentLoaded', function () {
+    placeAll();
     document.querySelectorAll('[data-json]').forEach(checkJSON);
     document.querySelectorAll('[data-must-equal]').forEach(mustEqual);
   });
