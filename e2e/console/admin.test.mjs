@@ -231,7 +231,8 @@ test('console: popovers, signing keys, administrators, axe-core on every page', 
       `/console/resources/${resourceId}`, '/console/roles', '/console/roles/new', roleHref, '/console/users',
       '/console/users/new', userURL.replace(base, ''), '/console/audit-logs', '/console/signing-keys',
       '/console/administrators', '/console/account', '/console/applications?page=99', '/console/no-such-page',
-      '/console/applications/no-such-app',
+      '/console/applications/no-such-app', '/console/organizations', '/console/organizations/new',
+      '/console/organization-roles', '/console/organization-scopes', '/console/jwt-customizer',
     ];
     const anonymous = ['/console/sign-in', '/console/invite?token=not-a-token'];
     const failures = [];
