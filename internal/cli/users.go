@@ -101,13 +101,14 @@ func (r *runner) userFlags(c *command, in *client.UserWrite) func() int {
 	}
 }
 
-// jsonObject reads a JSON object given inline ("{...}"), in a file, or on
+// jsonObject reads a JSON object given inline (an argument starting with
+// { or [, so that an inline array is refused as such), in a file, or on
 // standard input ("-").
 func (r *runner) jsonObject(arg string) (map[string]any, error) {
 	var b []byte
 	var err error
 	switch {
-	case strings.HasPrefix(strings.TrimSpace(arg), "{"):
+	case strings.HasPrefix(strings.TrimSpace(arg), "{"), strings.HasPrefix(strings.TrimSpace(arg), "["):
 		b = []byte(arg)
 	case arg == "-":
 		b, err = io.ReadAll(io.LimitReader(r.stdin, 1<<20))
