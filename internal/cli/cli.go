@@ -56,7 +56,9 @@ const Usage = `  gatehouse token [flags]    get an access token, or --decode one
   gatehouse keys ...         list|rotate|delete the token signing keys
   gatehouse logs [flags]     the audit log, newest first, with filters
   gatehouse orgs ...         list|show|create|update|delete organizations, apps add|remove, roles assign|unassign
-  gatehouse users ...        list|show users
+  gatehouse org-roles ...    list|show|create|update|delete organization roles, scopes|resource-scopes add|remove
+  gatehouse org-scopes ...   list|show|create|update|delete organization scopes
+  gatehouse users ...        list|show|create|update|delete users
   gatehouse customizer ...   show|set|delete|test the JWT customizer
   gatehouse apply -f FILE    make the server match a configuration file (diff -f FILE: the plan first)
   gatehouse export           print the server's configuration in apply's format
@@ -64,11 +66,10 @@ const Usage = `  gatehouse token [flags]    get an access token, or --decode one
 
 // Commands are the commands Run runs (its args[0]).
 func Commands() []string {
-	return []string{"token", "apps", "resources", "scopes", "roles", "keys", "logs", "orgs", "users", "customizer", "apply", "diff", "export"}
+	return []string{"token", "apps", "resources", "scopes", "roles", "keys", "logs", "orgs", "org-roles", "org-scopes", "users", "customizer", "apply", "diff", "export"}
 }
 
-// Run runs a CLI command; args[0] is token, apps, resources, scopes,
-// roles, keys or logs. It returns the exit code. Standard input is os.Stdin (for
+// Run runs a CLI command; args[0] is one of Commands(). It returns the exit code. Standard input is os.Stdin (for
 // token --decode -).
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	return RunStdin(ctx, args, getenv, os.Stdin, stdout, stderr)
@@ -114,7 +115,16 @@ func RunStdin(ctx context.Context, args []string, getenv func(string) string, st
 			"list": r.orgsList, "show": r.orgsShow, "create": r.orgsCreate, "update": r.orgsUpdate, "delete": r.orgsDelete,
 			"apps": r.orgsApps, "roles": r.orgsRoles})
 	case "users":
-		return r.group("users", args[1:], usersHelp, map[string]func([]string) int{"list": r.usersList, "show": r.usersShow})
+		return r.group("users", args[1:], usersHelp, map[string]func([]string) int{
+			"list": r.usersList, "show": r.usersShow, "create": r.usersCreate, "update": r.usersUpdate, "delete": r.usersDelete})
+	case "org-roles":
+		return r.group("org-roles", args[1:], orgRolesHelp, map[string]func([]string) int{
+			"list": r.orgRolesList, "show": r.orgRolesShow, "create": r.orgRolesCreate, "update": r.orgRolesUpdate,
+			"delete": r.orgRolesDelete, "scopes": r.orgRolesScopes, "resource-scopes": r.orgRolesResourceScopes})
+	case "org-scopes":
+		return r.group("org-scopes", args[1:], orgScopesHelp, map[string]func([]string) int{
+			"list": r.orgScopesList, "show": r.orgScopesShow, "create": r.orgScopesCreate, "update": r.orgScopesUpdate,
+			"delete": r.orgScopesDelete})
 	case "customizer":
 		return r.group("customizer", args[1:], customizerHelp, map[string]func([]string) int{
 			"show": r.customizerShow, "set": r.customizerSet, "delete": r.customizerDelete, "test": r.customizerTest})
@@ -163,7 +173,9 @@ func (r *runner) group(name string, args []string, help string, subs map[string]
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(r.stdout, help+footer)
+		// "orgs apps help": that subgroup's usage only (the whole help for
+		// a top-level group).
+		fmt.Fprint(r.stdout, subHelp(help, name)+footer)
 		return ExitOK
 	}
 	sub, ok := subs[args[0]]
@@ -312,12 +324,20 @@ func (r *runner) fail(err error) int {
 		return ExitNotFound // the resource indicator names no API resource
 	case errors.Is(err, client.ErrNotFound):
 		return ExitNotFound
-	case errors.Is(err, client.ErrConflict):
+	case errors.Is(err, client.ErrConflict), isUniqueViolation(err):
 		return ExitConflict
 	case errors.Is(err, client.ErrUnauthorized), errors.Is(err, client.ErrForbidden):
 		return ExitAuth
 	}
 	return ExitFailure
+}
+
+// isUniqueViolation reports whether err is Logto's 422
+// entity.unique_integrity_violation (a name in use, as the organization
+// template answers), which client.ErrConflict does not cover.
+func isUniqueViolation(err error) bool {
+	var e *client.Error
+	return errors.As(err, &e) && e.Status == http.StatusUnprocessableEntity && e.Code == "entity.unique_integrity_violation"
 }
 
 // notFound is a not-found error found by the CLI itself (a name that

@@ -1,7 +1,8 @@
 // Package cli is the operator's command line, run by the gatehouse binary:
 // "gatehouse token" (get, decode, introspect or revoke an access token) and
 // the Management API commands "apps", "resources", "scopes", "roles",
-// "keys" (signing keys), "logs" (the audit log), "orgs", "users" and
+// "keys" (signing keys), "logs" (the audit log), "orgs", "org-roles" and
+// "org-scopes" (the organization template, orgtemplate.go), "users" and
 // "customizer", and the declarative "apply", "diff" and "export"
 // (declare.go reads the file, plan.go compares it to the server). It is built on the
 // public client package only, so it does to a server exactly what any SDK

@@ -296,63 +296,6 @@ func (r *runner) orgsMemberRoles(name string, args []string, assign bool) int {
 	})
 }
 
-const usersHelp = `Usage:
-  gatehouse users list                              list the users (Gatehouse signs no user in: the
-                                                    list holds the users made through the API)
-  gatehouse users show ID                           show a user and its roles
-`
-
-func (r *runner) usersList(args []string) int {
-	c := r.flags("users list", usersHelp)
-	if _, code := r.parse(c, args, 0, 0); code >= 0 {
-		return code
-	}
-	m, code := r.api(c)
-	if code >= 0 {
-		return code
-	}
-	users, err := collect(m.AllUsers(r.ctx, client.ListOptions{}))
-	if err != nil {
-		return r.fail(err)
-	}
-	return output(r, users, []string{"ID", "USERNAME", "EMAIL", "NAME", "CREATED"}, func(u client.User) []string {
-		return []string{u.ID, u.Username, u.PrimaryEmail, u.Name, date(u.CreatedAt)}
-	})
-}
-
-func (r *runner) usersShow(args []string) int {
-	c := r.flags("users show", usersHelp)
-	pos, code := r.parse(c, args, 1, 1)
-	if code >= 0 {
-		return code
-	}
-	m, code := r.api(c)
-	if code >= 0 {
-		return code
-	}
-	u, err := m.GetUser(r.ctx, pos[0])
-	if err != nil {
-		return r.fail(fmt.Errorf("user %s: %w", pos[0], err))
-	}
-	roles, err := collect(m.AllUserRoles(r.ctx, u.ID, client.ListOptions{}))
-	if err != nil {
-		return r.fail(err)
-	}
-	if r.structured() {
-		return r.printData(struct {
-			*client.User
-			Roles []client.Role `json:"roles"`
-		}{u, roles})
-	}
-	names := make([]string, 0, len(roles))
-	for _, x := range roles {
-		names = append(names, x.Name)
-	}
-	slices.Sort(names)
-	return r.fields([][2]string{{"ID", u.ID}, {"USERNAME", u.Username}, {"EMAIL", u.PrimaryEmail}, {"PHONE", u.PrimaryPhone},
-		{"NAME", u.Name}, {"CREATED", date(u.CreatedAt)}, {"ROLES", strings.Join(names, " ")}})
-}
-
 const customizerHelp = `Usage:
   gatehouse customizer show                         show the client-credentials JWT customizer
                                                     (-o json|yaml: with its environment variables)
