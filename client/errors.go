@@ -15,7 +15,9 @@ var (
 	// ErrNotFound: 404, no such entity (or route).
 	ErrNotFound = errors.New("client: not found")
 	// ErrConflict: 409, or 422 with a code saying the value is taken
-	// (codes ending in _exists or _in_use, like role.name_in_use).
+	// (codes ending in _exists or _in_use, like role.name_in_use, and
+	// entity.unique_integrity_violation, a name in use in the
+	// organization template).
 	ErrConflict = errors.New("client: conflict")
 	// ErrUnauthorized: 401, or an invalid_client refusal of the token
 	// endpoint: the credentials or the token are not accepted.
@@ -57,7 +59,8 @@ func (e *Error) Is(target error) bool {
 	case ErrConflict:
 		return e.Status == http.StatusConflict ||
 			e.Status == http.StatusUnprocessableEntity &&
-				(strings.HasSuffix(e.Code, "_exists") || strings.HasSuffix(e.Code, "_in_use"))
+				(strings.HasSuffix(e.Code, "_exists") || strings.HasSuffix(e.Code, "_in_use") ||
+					e.Code == "entity.unique_integrity_violation")
 	case ErrUnauthorized:
 		return e.Status == http.StatusUnauthorized
 	case ErrForbidden:

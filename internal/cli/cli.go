@@ -324,20 +324,12 @@ func (r *runner) fail(err error) int {
 		return ExitNotFound // the resource indicator names no API resource
 	case errors.Is(err, client.ErrNotFound):
 		return ExitNotFound
-	case errors.Is(err, client.ErrConflict), isUniqueViolation(err):
+	case errors.Is(err, client.ErrConflict):
 		return ExitConflict
 	case errors.Is(err, client.ErrUnauthorized), errors.Is(err, client.ErrForbidden):
 		return ExitAuth
 	}
 	return ExitFailure
-}
-
-// isUniqueViolation reports whether err is Logto's 422
-// entity.unique_integrity_violation (a name in use, as the organization
-// template answers), which client.ErrConflict does not cover.
-func isUniqueViolation(err error) bool {
-	var e *client.Error
-	return errors.As(err, &e) && e.Status == http.StatusUnprocessableEntity && e.Code == "entity.unique_integrity_violation"
 }
 
 // notFound is a not-found error found by the CLI itself (a name that
