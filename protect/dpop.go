@@ -3,14 +3,21 @@ package protect
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math"
+	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +77,7 @@ func (o dpopOptions) limitOrDefault() int {
 type dpopState struct {
 	once   sync.Once
 	replay *replayCache
+	keys   proofKeys // checked proof headers
 }
 
 // WithPublicURL sets the API's public base URL, as clients call it
@@ -161,7 +169,7 @@ func (v *Validator) VerifyDPoP(ctx context.Context, token, proof, method, htu st
 	if jkt == "" {
 		return nil, &Error{Code: CodeInvalidToken, Description: "token is not DPoP-bound", Err: ErrNotBound, DPoP: true}
 	}
-	p, e := parseProof(proof, method, htu, v.cfg.now(), v.cfg.dpop.windowOrDefault())
+	p, e := parseProof(&v.dpop.keys, proof, method, htu, v.cfg.now(), v.cfg.dpop.windowOrDefault())
 	if e != nil {
 		return nil, e
 	}
@@ -267,33 +275,35 @@ func (p *proof) replayKey() [16]byte {
 }
 
 // parseProof applies RFC 9449 §4.3 steps 2–11 to raw for a request with
-// method to htu; the caller checks ath, the binding and replays.
-func parseProof(raw, method, htu string, now time.Time, window time.Duration) (*proof, *Error) {
+// method to htu; the caller checks ath, the binding and replays. A
+// client sends the same protected header (typ, alg, jwk) with every proof,
+// so its checks and its key's thumbprint are remembered in keys, by the
+// header's exact text: a repeated proof costs one signature check and its
+// claims.
+func parseProof(keys *proofKeys, raw, method, htu string, now time.Time, window time.Duration) (*proof, *Error) {
 	if raw == "" || len(raw) > maxProof {
 		return nil, dpopError("invalid DPoP proof")
 	}
-	jws, err := jose.ParseSignedCompact(raw, dpopAlgs)
-	if err != nil {
-		var alg *jose.ErrUnexpectedSignatureAlgorithm
-		if errors.As(err, &alg) {
-			return nil, dpopError("DPoP proof signature algorithm not allowed")
-		}
+	head, rest, ok1 := strings.Cut(raw, ".")
+	payload, sig, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.IndexByte(sig, '.') >= 0 {
 		return nil, dpopError("invalid DPoP proof")
 	}
-	hd := jws.Signatures[0].Protected
-	if typ, _ := hd.ExtraHeaders[jose.HeaderType].(string); !strings.EqualFold(typ, "dpop+jwt") {
-		return nil, dpopError("DPoP proof typ must be dpop+jwt")
+	k := keys.get(head)
+	if k == nil {
+		var e *Error
+		if k, e = parseProofHeader(head); e != nil {
+			return nil, e
+		}
+		keys.put(head, k)
 	}
-	if _, ok := hd.ExtraHeaders["crit"]; ok {
-		return nil, dpopError("DPoP proof crit header not supported")
-	}
-	jwk := hd.JSONWebKey
-	if jwk == nil || !jwk.Valid() || !jwk.IsPublic() {
-		return nil, dpopError("DPoP proof jwk must be a public key")
-	}
-	payload, err := jws.Verify(jwk)
-	if err != nil {
+	sigBytes, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !k.verify(raw[:len(head)+1+len(payload)], sigBytes) {
 		return nil, dpopError("DPoP proof signature invalid")
+	}
+	body, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return nil, dpopError("malformed DPoP proof claims")
 	}
 	var c struct {
 		JTI string   `json:"jti"`
@@ -302,7 +312,7 @@ func parseProof(raw, method, htu string, now time.Time, window time.Duration) (*
 		IAT *float64 `json:"iat"`
 		ATH string   `json:"ath"`
 	}
-	if json.Unmarshal(payload, &c) != nil {
+	if json.Unmarshal(body, &c) != nil {
 		return nil, dpopError("malformed DPoP proof claims")
 	}
 	if c.JTI == "" || len(c.JTI) > 256 {
@@ -320,11 +330,126 @@ func parseProof(raw, method, htu string, now time.Time, window time.Duration) (*
 	if d := time.Duration((*c.IAT - float64(now.UnixNano())/1e9) * 1e9); d > window || d < -window {
 		return nil, dpopError("DPoP proof iat is not recent enough")
 	}
+	return &proof{jkt: k.jkt, jti: c.JTI, ath: c.ATH}, nil
+}
+
+// proofKey is what a proof's protected header establishes: its algorithm,
+// its public key and the key's RFC 7638 thumbprint.
+type proofKey struct {
+	alg jose.SignatureAlgorithm
+	key crypto.PublicKey
+	jkt string
+}
+
+// parseProofHeader checks a proof's protected header (RFC 9449 §4.3 steps
+// 4–7): typ dpop+jwt, an allowed asymmetric alg, no crit, and a public jwk
+// of the kind alg names.
+func parseProofHeader(seg string) (*proofKey, *Error) {
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return nil, dpopError("invalid DPoP proof")
+	}
+	var h struct {
+		Typ  string          `json:"typ"`
+		Alg  string          `json:"alg"`
+		JWK  json.RawMessage `json:"jwk"`
+		Crit json.RawMessage `json:"crit"`
+	}
+	if json.Unmarshal(b, &h) != nil {
+		return nil, dpopError("invalid DPoP proof")
+	}
+	alg := jose.SignatureAlgorithm(h.Alg)
+	if !slices.Contains(dpopAlgs, alg) {
+		return nil, dpopError("DPoP proof signature algorithm not allowed")
+	}
+	if !strings.EqualFold(h.Typ, "dpop+jwt") {
+		return nil, dpopError("DPoP proof typ must be dpop+jwt")
+	}
+	if h.Crit != nil {
+		return nil, dpopError("DPoP proof crit header not supported")
+	}
+	var jwk jose.JSONWebKey
+	if len(h.JWK) == 0 || jwk.UnmarshalJSON(h.JWK) != nil || !jwk.Valid() || !jwk.IsPublic() {
+		return nil, dpopError("DPoP proof jwk must be a public key")
+	}
+	if !keyFits(alg, jwk.Key) {
+		return nil, dpopError("DPoP proof jwk does not match its alg")
+	}
 	tp, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {
 		return nil, dpopError("DPoP proof jwk has no thumbprint")
 	}
-	return &proof{jkt: base64.RawURLEncoding.EncodeToString(tp), jti: c.JTI, ath: c.ATH}, nil
+	return &proofKey{alg: alg, key: jwk.Key, jkt: base64.RawURLEncoding.EncodeToString(tp)}, nil
+}
+
+// keyFits reports whether key is of the kind alg signs with.
+func keyFits(alg jose.SignatureAlgorithm, key crypto.PublicKey) bool {
+	switch k := key.(type) {
+	case *ecdsa.PublicKey:
+		return alg == jose.ES256 && k.Curve == elliptic.P256() || alg == jose.ES384 && k.Curve == elliptic.P384()
+	case ed25519.PublicKey:
+		return alg == jose.EdDSA
+	case *rsa.PublicKey:
+		return (alg == jose.RS256 || alg == jose.PS256) && k.N.BitLen() >= minRSABits
+	}
+	return false
+}
+
+// verify checks a JWS signature (RFC 7515 §5.2, RFC 7518 §3) over input.
+func (k *proofKey) verify(input string, sig []byte) bool {
+	switch k.alg {
+	case jose.EdDSA:
+		return ed25519.Verify(k.key.(ed25519.PublicKey), []byte(input), sig)
+	case jose.ES256, jose.ES384:
+		pub := k.key.(*ecdsa.PublicKey)
+		size := (pub.Curve.Params().BitSize + 7) / 8
+		if len(sig) != 2*size {
+			return false
+		}
+		var digest []byte
+		if k.alg == jose.ES256 {
+			d := sha256.Sum256([]byte(input))
+			digest = d[:]
+		} else {
+			d := sha512.Sum384([]byte(input))
+			digest = d[:]
+		}
+		r, s := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
+		return ecdsa.Verify(pub, digest, r, s)
+	case jose.RS256:
+		d := sha256.Sum256([]byte(input))
+		return rsa.VerifyPKCS1v15(k.key.(*rsa.PublicKey), crypto.SHA256, d[:], sig) == nil
+	case jose.PS256:
+		d := sha256.Sum256([]byte(input))
+		return rsa.VerifyPSS(k.key.(*rsa.PublicKey), crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
+	}
+	return false
+}
+
+// maxProofKeys bounds the remembered proof headers; past it the memory
+// starts afresh. Each entry is a header of at most maxProof bytes and a
+// public key.
+const maxProofKeys = 4096
+
+// proofKeys remembers checked proof headers by their text.
+type proofKeys struct {
+	mu sync.RWMutex
+	m  map[string]*proofKey
+}
+
+func (c *proofKeys) get(head string) *proofKey {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[head]
+}
+
+func (c *proofKeys) put(head string, k *proofKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxProofKeys {
+		c.m = make(map[string]*proofKey)
+	}
+	c.m[head] = k
 }
 
 // normalizeHTU returns an http(s) URL without its query and fragment, in

@@ -185,7 +185,7 @@ func TestDPoPMiddleware(t *testing.T) {
 		{"wrong typ", dpopCall{"GET", "/products", "DPoP " + tok, []string{h.sign("JWT", fresh())}}, 401, badProof, "typ must be dpop+jwt"},
 		{"alg none", dpopCall{"GET", "/products", "DPoP " + tok, []string{rawJWS(map[string]any{"typ": "dpop+jwt", "alg": "none", "jwk": json.RawMessage(pubJWK)}, fresh(), func([]byte) []byte { return nil })}}, 401, badProof, "algorithm not allowed"},
 		{"HMAC with the public key", dpopCall{"GET", "/products", "DPoP " + tok, []string{rawJWS(map[string]any{"typ": "dpop+jwt", "alg": "HS256", "jwk": json.RawMessage(pubJWK)}, fresh(), hmacOf(pubJWK))}}, 401, badProof, "algorithm not allowed"},
-		{"private key in jwk", dpopCall{"GET", "/products", "DPoP " + tok, []string{rawJWS(map[string]any{"typ": "dpop+jwt", "alg": "ES256", "jwk": json.RawMessage(privJWK)}, fresh(), h.signES256)}}, 401, badProof, "invalid DPoP proof"},
+		{"private key in jwk", dpopCall{"GET", "/products", "DPoP " + tok, []string{rawJWS(map[string]any{"typ": "dpop+jwt", "alg": "ES256", "jwk": json.RawMessage(privJWK)}, fresh(), h.signES256)}}, 401, badProof, "must be a public key"},
 		{"proof by another key", dpopCall{"GET", "/products", "DPoP " + tok, []string{other.proof("GET", products, tok)}}, 401, badProof, "does not match the token's binding"},
 		{"no proof", dpopCall{"GET", "/products", "DPoP " + tok, nil}, 400, `error="invalid_request"`, "exactly one DPoP header"},
 		{"two proofs", dpopCall{"GET", "/products", "DPoP " + tok, []string{h.proof("GET", products, tok), h.proof("GET", products, tok)}}, 400, `error="invalid_request"`, "exactly one DPoP header"},
