@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -107,26 +106,29 @@ func (h *handler) checkAssertion(ctx context.Context, c *grant.Client, p *tokenP
 	if p.clientAssertionType.val != AssertionType {
 		return badRequest("client_assertion_type must have value " + AssertionType)
 	}
-	tok, err := jwt.ParseSigned(p.clientAssertion.val, AssertionAlgs)
-	if err != nil || len(tok.Headers) != 1 {
+	j, err := parseCompact(p.clientAssertion.val, AssertionAlgs)
+	if err != nil {
 		return assertionFailed("client_assertion is not a JWT signed with an allowed algorithm (" + algNames() + ")")
 	}
-	kid := tok.Headers[0].KeyID
-	iss, ok := unverifiedIssuer(p.clientAssertion.val)
-	if !ok {
+	// The claims are read before the signature is checked only to choose
+	// the keys that will check it.
+	var cl assertionClaims
+	if json.Unmarshal(j.payload, &cl) != nil || cl.Issuer == "" {
 		return assertionFailed("client_assertion has no iss claim")
 	}
-	if iss == c.ID {
+	kid := j.header.Kid
+	if cl.Issuer == c.ID {
 		x.assertion = assertionUse{method: rbac.AuthPrivateKeyJWT, kid: kid}
-		return h.privateKeyJWT(ctx, c, tok, kid, path, nowMs)
+		return h.privateKeyJWT(ctx, c, j, &cl, path, nowMs)
 	}
-	x.assertion = assertionUse{method: "federated", issuer: iss}
-	return h.federated(ctx, c, tok, p.clientAssertion.val, iss, kid, &x.assertion, nowMs)
+	x.assertion = assertionUse{method: "federated", issuer: cl.Issuer}
+	return h.federated(ctx, c, j, p.clientAssertion.val, cl.Issuer, kid, &x.assertion, nowMs)
 }
 
 // privateKeyJWT checks a private_key_jwt assertion (RFC 7523 §3, OpenID
 // Connect Core §9).
-func (h *handler) privateKeyJWT(ctx context.Context, c *grant.Client, tok *jwt.JSONWebToken, kid, path string, nowMs int64) *Error {
+func (h *handler) privateKeyJWT(ctx context.Context, c *grant.Client, j *compactJWS, cl *assertionClaims, path string, nowMs int64) *Error {
+	kid := j.header.Kid
 	if !c.Auth.PrivateKeyJWT() {
 		return errAuthFailed // the app authenticates with secrets
 	}
@@ -141,8 +143,7 @@ func (h *handler) privateKeyJWT(ctx context.Context, c *grant.Client, tok *jwt.J
 			return assertionFailed("no key of the client's jwksUri verifies the client_assertion")
 		}
 	}
-	var cl assertionClaims
-	if !verify(tok, keys, &cl) {
+	if !verify(j, keys) {
 		return assertionFailed("no registered key of the client verifies the client_assertion")
 	}
 	nowSec := nowMs / 1000
@@ -179,7 +180,7 @@ func (h *handler) privateKeyJWT(ctx context.Context, c *grant.Client, tok *jwt.J
 // federated credentials of its issuer. Such tokens are reused for their
 // whole life by design (a projected service-account token, a CI job's
 // token), so their jti is not recorded.
-func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONWebToken, raw, iss, kid string, use *assertionUse, nowMs int64) *Error {
+func (h *handler) federated(ctx context.Context, c *grant.Client, j *compactJWS, raw, iss, kid string, use *assertionUse, nowMs int64) *Error {
 	var (
 		reason         string
 		cl             = &claimSet{}
@@ -198,7 +199,7 @@ func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONW
 		}
 		if !tried || s != source {
 			source, tried = s, true
-			cl, checked = h.verifyFederated(ctx, c.ID, tok, raw, f, s, kid, nowSec)
+			cl, checked = h.verifyFederated(ctx, c.ID, j, raw, f, s, kid, nowSec)
 		}
 		if !checked {
 			reason = "no key of the issuer verifies the client_assertion"
@@ -221,7 +222,7 @@ func (h *handler) federated(ctx context.Context, c *grant.Client, tok *jwt.JSONW
 // verifyFederated checks the signature of the workload token raw with the
 // keys of source (f's jwksUri, or its issuer's discovery), or finds it
 // verified recently (fedcache.go), and returns its claims.
-func (h *handler) verifyFederated(ctx context.Context, clientID string, tok *jwt.JSONWebToken, raw string, f *grant.Federated, source, kid string, nowSec int64) (*claimSet, bool) {
+func (h *handler) verifyFederated(ctx context.Context, clientID string, j *compactJWS, raw string, f *grant.Federated, source, kid string, nowSec int64) (*claimSet, bool) {
 	key := verifiedKey(source, raw)
 	if cl := h.verified.get(key, nowSec); cl != nil {
 		return cl, true
@@ -241,7 +242,7 @@ func (h *handler) verifyFederated(ctx context.Context, clientID string, tok *jwt
 		return &claimSet{}, false
 	}
 	cl := &claimSet{}
-	if !verify(tok, keys, cl) {
+	if !verify(j, keys) || json.Unmarshal(j.payload, cl) != nil {
 		return cl, false
 	}
 	h.verified.put(key, cl, nowSec)
@@ -340,11 +341,10 @@ func claimString(raw map[string]json.RawMessage, name string) (string, bool) {
 	return "", false
 }
 
-// verify checks tok's signature with the first key that verifies it and
-// decodes its claims into out.
-func verify(tok *jwt.JSONWebToken, keys []jose.JSONWebKey, out ...any) bool {
+// verify reports whether one of keys signed j.
+func verify(j *compactJWS, keys []jose.JSONWebKey) bool {
 	for i := range keys {
-		if tok.Claims(keys[i].Key, out...) == nil {
+		if j.verifyWith(&keys[i]) {
 			return true
 		}
 	}
@@ -362,24 +362,6 @@ func pickKeys(keys []jose.JSONWebKey, kid string) []jose.JSONWebKey {
 		}
 	}
 	return nil
-}
-
-// unverifiedIssuer reads the iss claim of a compact JWS without checking
-// it, only to choose the keys that will.
-func unverifiedIssuer(compact string) (string, bool) {
-	_, rest, _ := strings.Cut(compact, ".")
-	payload, _, _ := strings.Cut(rest, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil {
-		return "", false
-	}
-	var c struct {
-		Iss string `json:"iss"`
-	}
-	if json.Unmarshal(raw, &c) != nil || c.Iss == "" {
-		return "", false
-	}
-	return c.Iss, true
 }
 
 func algNames() string {
