@@ -70,7 +70,7 @@ func (h *handler) dpop(r *http.Request, c *grant.Client, now time.Time) (string,
 	default:
 		return "", dpopError("more than one DPoP header")
 	}
-	p, e := parseProof(proofs[0], http.MethodPost, h.issuer+"/token", now)
+	p, e := parseProof(&h.proofKeys, proofs[0], http.MethodPost, h.issuer+"/token", now)
 	if e != nil {
 		return "", e
 	}
@@ -99,30 +99,28 @@ func (p *proof) replayKey() [16]byte {
 // method to htu (the server's public URL for it, from the configured
 // issuer, so that a proxy in front changes nothing). The replay check (step
 // 12) is left to the caller.
-func parseProof(raw, method, htu string, now time.Time) (*proof, *Error) {
+func parseProof(keys *proofKeys, raw, method, htu string, now time.Time) (*proof, *Error) {
 	if raw == "" || len(raw) > maxDPoPProof {
 		return nil, dpopError("invalid DPoP proof JWT")
 	}
-	jws, err := jose.ParseSignedCompact(raw, dpopAlgs)
-	if err != nil {
-		if _, ok := errors.AsType[*jose.ErrUnexpectedSignatureAlgorithm](err); ok {
-			return nil, dpopError("DPoP proof JWT signature algorithm not allowed")
-		}
+	j, err := parseCompact(raw, dpopAlgs)
+	switch {
+	case errors.Is(err, errJWSAlg):
+		return nil, dpopError("DPoP proof JWT signature algorithm not allowed")
+	case errors.Is(err, errJWSCrit):
+		return nil, dpopError("DPoP proof JWT crit header not supported")
+	case err != nil:
 		return nil, dpopError("invalid DPoP proof JWT")
 	}
-	hd := jws.Signatures[0].Protected
-	if typ, _ := hd.ExtraHeaders[jose.HeaderType].(string); !strings.EqualFold(typ, "dpop+jwt") {
-		return nil, dpopError("DPoP proof JWT typ must be dpop+jwt")
+	k := keys.get(j.head)
+	if k == nil {
+		var e *Error
+		if k, e = proofHeaderKey(j); e != nil {
+			return nil, e
+		}
+		keys.put(j.head, k)
 	}
-	if _, ok := hd.ExtraHeaders["crit"]; ok {
-		return nil, dpopError("DPoP proof JWT crit header not supported")
-	}
-	jwk := hd.JSONWebKey
-	if jwk == nil || !jwk.Valid() || !jwk.IsPublic() {
-		return nil, dpopError("DPoP proof JWT jwk must be a public key")
-	}
-	payload, err := jws.Verify(jwk)
-	if err != nil {
+	if !verifySignature(j.alg(), k.key, j.input, j.sig) {
 		return nil, dpopError("invalid DPoP proof JWT signature")
 	}
 	var c struct {
@@ -131,7 +129,7 @@ func parseProof(raw, method, htu string, now time.Time) (*proof, *Error) {
 		HTU string          `json:"htu"`
 		IAT json.RawMessage `json:"iat"`
 	}
-	if json.Unmarshal(payload, &c) != nil {
+	if json.Unmarshal(j.payload, &c) != nil {
 		return nil, dpopError("invalid DPoP proof JWT claims")
 	}
 	if c.JTI == "" || len(c.JTI) > maxDPoPJTI {
@@ -150,11 +148,62 @@ func parseProof(raw, method, htu string, now time.Time) (*proof, *Error) {
 	if d := time.Duration((iat - float64(now.Unix())) * float64(time.Second)); d > dpopWindow || d < -dpopWindow {
 		return nil, dpopError("DPoP proof JWT iat is not recent enough")
 	}
+	return &proof{jkt: k.jkt, jti: c.JTI}, nil
+}
+
+// proofKey is what a proof's protected header establishes: its public key
+// and the key's RFC 7638 thumbprint.
+type proofKey struct {
+	key any
+	jkt string
+}
+
+// proofHeaderKey checks a proof's protected header (RFC 9449 §4.3 steps
+// 4–7): typ dpop+jwt, and a public jwk of the kind alg names.
+func proofHeaderKey(j *compactJWS) (*proofKey, *Error) {
+	if !strings.EqualFold(j.header.Typ, "dpop+jwt") {
+		return nil, dpopError("DPoP proof JWT typ must be dpop+jwt")
+	}
+	var jwk jose.JSONWebKey
+	if len(j.header.JWK) == 0 || jwk.UnmarshalJSON(j.header.JWK) != nil || !jwk.Valid() || !jwk.IsPublic() {
+		return nil, dpopError("DPoP proof JWT jwk must be a public key")
+	}
+	if !keyFits(j.alg(), jwk.Key) {
+		return nil, dpopError("DPoP proof JWT jwk does not match its alg")
+	}
 	tp, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {
 		return nil, dpopError("DPoP proof JWT jwk has no thumbprint")
 	}
-	return &proof{jkt: base64.RawURLEncoding.EncodeToString(tp), jti: c.JTI}, nil
+	return &proofKey{key: jwk.Key, jkt: base64.RawURLEncoding.EncodeToString(tp)}, nil
+}
+
+// maxProofKeys bounds the remembered proof headers; past it the memory
+// starts afresh. Each entry is a header of at most maxDPoPProof bytes and a
+// public key.
+const maxProofKeys = 4096
+
+// proofKeys remembers checked proof headers by their text: a client sends
+// the same header (typ, alg, jwk) with every proof, so a repeated one costs
+// its signature check alone.
+type proofKeys struct {
+	mu sync.RWMutex
+	m  map[string]*proofKey
+}
+
+func (c *proofKeys) get(head string) *proofKey {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[head]
+}
+
+func (c *proofKeys) put(head string, k *proofKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxProofKeys {
+		c.m = make(map[string]*proofKey)
+	}
+	c.m[head] = k
 }
 
 // normalizeHTU returns an http(s) URL without its query and fragment, in

@@ -226,8 +226,7 @@ func TestDPoPToken(t *testing.T) {
 			"replayed": "replay detected", "wrong typ": "typ must be dpop+jwt", "no typ": "typ must be dpop+jwt",
 			"alg none": "algorithm not allowed", "HMAC with an oct jwk": "algorithm not allowed",
 			"HMAC with the public key": "algorithm not allowed", "no jwk": "must be a public key",
-			// go-jose refuses a private embedded key while parsing.
-			"private key in jwk": "invalid DPoP proof JWT", "signed by another key": "invalid DPoP proof JWT signature",
+			"private key in jwk": "DPoP proof JWT jwk must be a public key", "signed by another key": "invalid DPoP proof JWT signature",
 			"not a JWT": "invalid DPoP proof JWT", "two DPoP headers": "more than one DPoP header",
 		}
 		for name, proofs := range map[string][]string{

@@ -98,6 +98,7 @@ type handler struct {
 	limits                 *limiter // nil: no failure limit
 	metrics                Metrics  // nil: none
 	replay                 *dpopReplay
+	proofKeys              proofKeys // checked DPoP proof headers
 	remoteKeys             RemoteKeys
 	jtis                   JTIs
 	verified               *verifiedCache // federated tokens verified recently (fedcache.go)
