@@ -54,6 +54,10 @@ type Config struct {
 	// its page.
 	CustomizerTimeout time.Duration
 	CustomizerMemory  int64
+	// AllowInsecureURLs lets http URLs be registered where the server
+	// fetches keys (JWKS URLs, federated issuers), as
+	// GATEHOUSE_FEDERATION_ALLOW_INSECURE lets the fetcher use them.
+	AllowInsecureURLs bool
 }
 
 // Sizes and lifetimes.
