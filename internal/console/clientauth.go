@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/management"
 	"github.com/gatehouse/gatehouse/internal/oidc"
 	"github.com/gatehouse/gatehouse/internal/rbac"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // Client authentication of an application (docs/secretless.md): its
@@ -521,8 +522,14 @@ func (c *console) setDPoP(w http.ResponseWriter, r *http.Request, s *session) er
 	}
 	f := newForm(r)
 	on := f.get("dpop") == "on"
-	if on && app.IsAdmin {
-		f.fail("dpop", "This app administers Gatehouse (it holds the Management API role), and the Management API takes bearer "+
+	admin := app.IsAdmin
+	if on && !admin {
+		if admin, err = c.grantsManagementAPI(r, app.ID); err != nil {
+			return err
+		}
+	}
+	if on && admin {
+		f.fail("dpop", "This app administers Gatehouse (its roles grant Management API permissions), and the Management API takes bearer "+
 			"tokens only: with DPoP required it could no longer use it. Use a separate app for the APIs that should require DPoP.")
 		return c.againApp(w, r, s, "auth-dpop", f, nil)
 	}
@@ -541,6 +548,25 @@ func (c *console) setDPoP(w http.ResponseWriter, r *http.Request, s *session) er
 		msg = "DPoP is required: each token request must carry a DPoP proof, and every token is bound to the client's key."
 	}
 	return c.redirect(w, r, "/applications/"+app.ID+"#client-auth", msg)
+}
+
+// grantsManagementAPI reports whether application id's roles grant
+// permissions of the Management API.
+func (c *console) grantsManagementAPI(r *http.Request, id string) (bool, error) {
+	roles, _, err := c.svc.ListAppRoles(r.Context(), id, store.Search{}, 0, 0)
+	if err != nil {
+		return false, err
+	}
+	grants, err := c.grants(r, roles)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range grants {
+		if g.Resource.Indicator == c.cfg.Indicator {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // splitList reads a list given one per line or separated by commas.
