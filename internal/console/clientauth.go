@@ -128,6 +128,9 @@ func describeKey(raw json.RawMessage) clientKey {
 		return clientKey{KID: m.Kid, Type: m.Kty, Thumbprint: rawDigest(raw), Unusable: "Not a public key Gatehouse can read: remove it."}
 	}
 	row := clientKey{KID: k.KeyID, Type: keyType(k.Key), Alg: k.Algorithm, Use: k.Use}
+	// Registered through the Management API, a key may be one the console
+	// would have refused (a P-521 key no assertion algorithm verifies).
+	row.Unusable, _ = checkKey(raw, "This key")
 	if tp, err := k.Thumbprint(crypto.SHA256); err == nil {
 		row.Thumbprint = base64.RawURLEncoding.EncodeToString(tp)
 	} else {

@@ -224,6 +224,9 @@ func TestClientAuthentication(t *testing.T) {
 				t.Fatalf("assertion of %s: %d %v", k.kid, st, body)
 			}
 		}
+		// Get started, for this app, offers the assertion too.
+		start := e.get("/console/get-started?app=" + appID)
+		must(t, "get started", start, 200, `client_assertion=&#34;$ASSERTION&#34;`)
 		md := e.apiApp(appID)["oidcClientMetadata"].(map[string]any)
 		if md["tokenEndpointAuthMethod"] != "private_key_jwt" || len(md["jwks"].(map[string]any)["keys"].([]any)) != 2 {
 			t.Fatalf("metadata: %v", md)
@@ -233,6 +236,20 @@ func TestClientAuthentication(t *testing.T) {
 		if st := e.apiPatch(appID, string(mdJSON)); st != 200 {
 			t.Fatalf("the API refuses the console's metadata: %d", st)
 		}
+
+		// A key the API took but no assertion algorithm verifies (P-521) is
+		// flagged on the page.
+		p521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+		odd, _ := json.Marshal(jose.JSONWebKey{Key: p521.Public(), KeyID: "odd"})
+		md["jwks"].(map[string]any)["keys"] = append(md["jwks"].(map[string]any)["keys"].([]any), json.RawMessage(odd))
+		mdJSON, _ = json.Marshal(map[string]any{"oidcClientMetadata": md})
+		if st := e.apiPatch(appID, string(mdJSON)); st != 200 {
+			t.Fatalf("P-521 key through the API: %d", st)
+		}
+		page = e.get(base)
+		must(t, "odd key flagged", page, 200, ">odd<", "EC P-521", "This key uses a curve Gatehouse does not verify.")
+		tpOdd := find(t, "odd thumbprint", `name="keyId" value="([^"]+)"><button[^>]*data-confirm="Remove the key “odd”`, page.body)
+		e.redirected("remove odd", e.post(base+"/auth/keys/remove", url.Values{"keyId": {tpOdd}}), base)
 
 		// Removing keys: k1 goes; the last one cannot while private_key_jwt.
 		tp1 := find(t, "k1 thumbprint", `name="keyId" value="([^"]+)"><button[^>]*data-confirm="Remove the key “k1”`, page.body)
