@@ -190,6 +190,9 @@ func TestClientAuthentication(t *testing.T) {
 		if strings.Contains(r.body, pm["d"]) {
 			t.Fatal("the refused private key is echoed back")
 		}
+		// A JSON escape PostgreSQL cannot store is refused on both engines.
+		must(t, "NUL escape", e.post(base+"/auth/keys", url.Values{"jwks": {set(strings.Replace(k1.public(t, ""), `"k1"`, `"k\u0000"`, 1))}}),
+			http.StatusBadRequest, "The field “jwks” contains characters that cannot be stored")
 		var many []string
 		for i := range 11 {
 			many = append(many, newClientKey(t, fmt.Sprint("m", i)).public(t, ""))
