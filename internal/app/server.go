@@ -232,6 +232,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		Notice: opts.Notice, Now: opts.Now, Rand: opts.Rand, Logger: s.log, SignIns: signIns,
 		Audit: s.audit, ClientAddr: netx.ClientIP,
 		CustomizerTimeout: cfg.CustomizerTimeout, CustomizerMemory: cfg.CustomizerMemory,
+		AllowInsecureURLs: cfg.FederationAllowInsecure,
 	})
 	if err != nil {
 		return err

@@ -136,6 +136,7 @@ type appDetailPage struct {
 	Curl       commandLine
 	CustomData string
 	Now        int64
+	Auth       *clientAuth // how the app authenticates (clientauth.go)
 }
 
 // endpointURLs are this server's OAuth URLs.
@@ -181,7 +182,10 @@ func (c *console) appDetail(r *http.Request, id string) (*appDetailPage, error) 
 		}
 	}
 	p.CustomData = prettyJSON(app.CustomData)
-	p.Curl = c.curl(app.ID, p.AppSecret, p.Grants, p.Reveal)
+	if p.Auth, err = c.clientAuthOf(ctx, app, p.Grants); err != nil {
+		return nil, err
+	}
+	p.Curl = c.curl(app.ID, p.AppSecret, p.Grants, p.Reveal, p.Auth.DPoP)
 	return p, nil
 }
 
@@ -234,26 +238,33 @@ type commandLine struct{ Shown, Full string }
 // resource its roles grant, with every scope granted there. The shown form
 // masks the secret unless reveal, like the App Secret field: the page must
 // not show a secret in plain text to whoever looks at the screen.
-func (c *console) curl(appID string, sec *management.SecretView, grants []grantSummary, reveal bool) commandLine {
+//
+// With dpop (the app requires DPoP) the request carries a DPoP header whose
+// proof the client makes.
+func (c *console) curl(appID string, sec *management.SecretView, grants []grantSummary, reveal, dpop bool) commandLine {
 	if sec == nil {
-		cmd := c.curlWith(appID, "<app secret>", grants)
+		cmd := c.curlWith(appID, "<app secret>", grants, dpop)
 		return commandLine{Shown: cmd, Full: cmd}
 	}
-	full := c.curlWith(appID, sec.Value, grants)
+	full := c.curlWith(appID, sec.Value, grants, dpop)
 	if reveal {
 		return commandLine{Shown: full, Full: full}
 	}
-	return commandLine{Shown: c.curlWith(appID, strings.Repeat("•", 12), grants), Full: full}
+	return commandLine{Shown: c.curlWith(appID, strings.Repeat("•", 12), grants, dpop), Full: full}
 }
 
-func (c *console) curlWith(appID, secretValue string, grants []grantSummary) string {
+func (c *console) curlWith(appID, secretValue string, grants []grantSummary, dpop bool) string {
 	resource, scope := "https://your-api.example.com", ""
 	if len(grants) > 0 {
 		resource, scope = grants[0].Resource.Indicator, strings.Join(grants[0].Scopes, " ")
 	}
+	dpopHeader := ""
+	if dpop {
+		dpopHeader = "  -H \"DPoP: $DPOP_PROOF\" \\\n"
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "curl -X POST %s \\\n  -u %s \\\n  -d grant_type=client_credentials \\\n  --data-urlencode resource=%s",
-		shellQuote(c.urls().Token), shellQuote(appID+":"+secretValue), shellQuote(resource))
+	fmt.Fprintf(&b, "curl -X POST %s \\\n%s  -u %s \\\n  -d grant_type=client_credentials \\\n  --data-urlencode resource=%s",
+		shellQuote(c.urls().Token), dpopHeader, shellQuote(appID+":"+secretValue), shellQuote(resource))
 	if scope != "" {
 		fmt.Fprintf(&b, " \\\n  --data-urlencode scope=%s", shellQuote(scope))
 	}

@@ -54,6 +54,10 @@ type Config struct {
 	// its page.
 	CustomizerTimeout time.Duration
 	CustomizerMemory  int64
+	// AllowInsecureURLs lets http URLs be registered where the server
+	// fetches keys (JWKS URLs, federated issuers), as
+	// GATEHOUSE_FEDERATION_ALLOW_INSECURE lets the fetcher use them.
+	AllowInsecureURLs bool
 }
 
 // Sizes and lifetimes.
@@ -237,15 +241,16 @@ func (c *console) checkPost(w http.ResponseWriter, r *http.Request, want string)
 const unstorableText = "contains characters that cannot be stored (NUL, invalid UTF-8 or a lone surrogate). Remove them and try again."
 
 // unstorableField names the first posted field whose value cannot be
-// stored by both engines ("" when all can); custom data fields are JSON
-// and are checked for \u0000 and lone surrogate escapes too.
+// stored by both engines ("" when all can); custom data fields and pasted
+// JWK Sets are JSON and are checked for \u0000 and lone surrogate escapes
+// too.
 func unstorableField(v url.Values) string {
 	for k, vs := range v {
 		if !rbac.Storable(k) {
 			return "?"
 		}
 		for _, s := range vs {
-			if !rbac.Storable(s) || k == "customData" && !rbac.StorableJSON([]byte(s)) {
+			if !rbac.Storable(s) || (k == "customData" || k == "jwks") && !rbac.StorableJSON([]byte(s)) {
 				return k
 			}
 		}

@@ -84,11 +84,17 @@ func (c *console) getStarted(w http.ResponseWriter, r *http.Request, s *session)
 		if p.Grants, err = c.grants(r, appRoles); err != nil {
 			return err
 		}
-		p.Curl = c.curl(p.App.ID, p.AppSecret, p.Grants, false)
+		auth := readAuthMeta(p.App.OIDCClientMetadata)
+		p.Curl = c.curl(p.App.ID, p.AppSecret, p.Grants, false, auth.DPoP)
+		if auth.Method == rbac.AuthPrivateKeyJWT {
+			// Its secrets are refused: the request signs an assertion.
+			cmd := c.assertionCurl(p.App.ID, "$ASSERTION", p.Grants, auth.DPoP)
+			p.Curl = commandLine{Shown: cmd, Full: cmd}
+		}
 		if len(p.Grants) > 0 {
 			p.SampleScope = strings.Join(p.Grants[0].Scopes, " ")
 		}
-		p.ManagementCurl = c.curl(p.App.ID, p.AppSecret, []grantSummary{{Resource: rbac.Resource{Indicator: c.cfg.Indicator}, Scopes: []string{management.ManagementScopeName}}}, false)
+		p.ManagementCurl = c.curl(p.App.ID, p.AppSecret, []grantSummary{{Resource: rbac.Resource{Indicator: c.cfg.Indicator}, Scopes: []string{management.ManagementScopeName}}}, false, false)
 		p.SDK = commandLine{Shown: sdkSnippet(p.App.ID, strings.Repeat("•", 12), c.cfg.Endpoint, c.cfg.Indicator),
 			Full: sdkSnippet(p.App.ID, "<app secret>", c.cfg.Endpoint, c.cfg.Indicator)}
 		if p.AppSecret != nil {
