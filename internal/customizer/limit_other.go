@@ -3,6 +3,7 @@
 package customizer
 
 import (
+	"io"
 	"os"
 	"os/exec"
 )
@@ -16,3 +17,6 @@ func workerAttr(*exec.Cmd) {}
 
 // pollable returns fd as a file.
 func pollable(fd int, name string) *os.File { return os.NewFile(uintptr(fd), name) }
+
+// newPipeIO returns f itself.
+func newPipeIO(f *os.File) (io.ReadWriter, error) { return f, nil }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -20,8 +21,9 @@ const grace = 100 * time.Millisecond
 // worker is one worker process, owned by one caller at a time.
 type worker struct {
 	cmd    *exec.Cmd
-	in     *os.File      // the worker's stdin
-	out    *bufio.Reader // the worker's stdout
+	inF    *os.File      // the worker's stdin
+	in     io.Writer     // inF, written with raw system calls (pipeIO)
+	out    *bufio.Reader // the worker's stdout, read the same way
 	outF   *os.File
 	stderr *headBuffer
 	script uint64 // the script the worker has loaded
@@ -90,7 +92,7 @@ func (p *pool) release(w *worker, healthy bool) {
 // retire kills w (when it is not dead already), reaps it and frees its slot.
 func (p *pool) retire(w *worker) {
 	w.kill()
-	w.in.Close()
+	w.inF.Close()
 	w.cmd.Wait()
 	w.outF.Close()
 	p.mu.Lock()
@@ -138,7 +140,19 @@ func (p *pool) start() (*worker, error) {
 		outR.Close()
 		return nil, fmt.Errorf("customizer: start worker: %w", err)
 	}
-	w := &worker{cmd: cmd, in: inW, outF: outR, out: bufio.NewReaderSize(outR, 64<<10), stderr: tail}
+	in, err := newPipeIO(inW)
+	var out io.ReadWriter
+	if err == nil {
+		out, err = newPipeIO(outR)
+	}
+	if err != nil {
+		cmd.Process.Kill()
+		inW.Close()
+		cmd.Wait()
+		outR.Close()
+		return nil, fmt.Errorf("customizer: start worker: %w", err)
+	}
+	w := &worker{cmd: cmd, inF: inW, in: in, outF: outR, out: bufio.NewReaderSize(out, 64<<10), stderr: tail}
 	p.mu.Lock()
 	p.all[w] = struct{}{}
 	p.mu.Unlock()

@@ -29,7 +29,15 @@ func MainIfWorker() {
 		os.Stderr.WriteString("customizer worker: bad " + WorkerEnv + "\n")
 		os.Exit(2)
 	}
-	os.Exit(serveWorker(mem, pollable(0, "stdin"), os.Stdout))
+	in, err := newPipeIO(pollable(0, "stdin"))
+	if err == nil {
+		var out io.ReadWriter
+		if out, err = newPipeIO(pollable(1, "stdout")); err == nil {
+			os.Exit(serveWorker(mem, in, out))
+		}
+	}
+	os.Stderr.WriteString("customizer worker: " + err.Error() + "\n")
+	os.Exit(2)
 }
 
 // serveWorker answers requests from in on out until in closes. A call
