@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/gatehouse/gatehouse/internal/rbac"
 )
 
@@ -132,7 +135,35 @@ func (s *Store) logQueries() *Queries {
 	if s.logW != nil {
 		return &Queries{q: s.logW, db: s.logW, dialect: s.dialect}
 	}
+	if s.pgLog != nil {
+		return &Queries{q: s.pgLog, db: s.pgLog, dialect: s.dialect}
+	}
 	return s.Queries
+}
+
+// auditPGConns bounds the audit log's PostgreSQL pool: the writer sends one
+// batch at a time; retention's deletes take the second connection.
+const auditPGConns = 2
+
+// openAuditPostgres opens the audit log's write pool on PostgreSQL. Its
+// sessions commit with synchronous_commit off: a batch of audit rows does
+// not wait for its WAL to reach the disk, so the token endpoint's stream of
+// audit inserts never queues Management API commits behind its flushes
+// (each commit of a Management API write still waits for its own). The
+// price is that a crash of PostgreSQL itself (not a stop, not a crash of
+// Gatehouse) may lose the audit entries of its last moments, at most three
+// times wal_writer_delay (600 ms by default); docs/operations.md says so.
+// Its own pool also keeps the writer's batches off the connections that
+// Management API requests use.
+func openAuditPostgres(pg *pgx.ConnConfig) *sql.DB {
+	cfg := pg.Copy()
+	if _, ok := cfg.RuntimeParams["synchronous_commit"]; !ok {
+		cfg.RuntimeParams["synchronous_commit"] = "off"
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(auditPGConns)
+	db.SetMaxIdleConns(auditPGConns)
+	return db
 }
 
 // logReader returns the queries for reading the audit log.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -115,4 +116,39 @@ func itoa(i int) string {
 		b = append([]byte{byte('0' + i%10)}, b...)
 	}
 	return string(b)
+}
+
+// On PostgreSQL the audit log is written through a pool of its own whose
+// sessions commit without waiting for the WAL flush, while every other
+// pool keeps the server's setting; the rows it writes are read back by
+// the ordinary pools.
+func TestAuditPoolPostgres(t *testing.T) {
+	s := openTest(t, dialectPostgres)
+	ctx := context.Background()
+	show := func(db interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) string {
+		var v string
+		if err := db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := show(s.Pools()["audit"]); got != "off" {
+		t.Errorf("audit pool synchronous_commit = %q, want off", got)
+	}
+	for _, name := range []string{"main", "reads"} {
+		if got := show(s.Pools()[name]); got == "off" {
+			t.Errorf("%s pool synchronous_commit = off", name)
+		}
+	}
+	if err := s.InsertLogs(ctx, testLogs(3)); err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := s.ListLogs(ctx, rbac.LogFilter{TenantID: tenant}); err != nil || n != 3 {
+		t.Fatalf("ListLogs: %d, %v; want 3", n, err)
+	}
+	if st := s.Pools()["audit"].Stats(); st.MaxOpenConnections != auditPGConns {
+		t.Errorf("audit pool holds up to %d connections, want %d", st.MaxOpenConnections, auditPGConns)
+	}
 }

@@ -56,7 +56,10 @@ type Store struct {
 	// SQLite, where it is a file of its own (see AuditPath); nil on
 	// PostgreSQL, whose log is a table beside the others.
 	logW, logR *sql.DB
-	pg         *pgx.ConnConfig // PostgreSQL only: for the notification listener's own connection
+	// pgLog is the audit log's write pool on PostgreSQL (see
+	// openAuditPostgres); nil on SQLite.
+	pgLog *sql.DB
+	pg    *pgx.ConnConfig // PostgreSQL only: for the notification listener's own connection
 	// channel is the notification channel (PostgreSQL only, see Notify).
 	channel string
 }
@@ -142,6 +145,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		}
 	}
 	if pg != nil {
+		st.pgLog = openAuditPostgres(pg)
 		var schema string
 		if err := db.QueryRowContext(ctx, "SELECT COALESCE(current_schema(), '')").Scan(&schema); err != nil {
 			st.Close()
@@ -246,7 +250,7 @@ func openSQLite(path string) (*sql.DB, error) {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
-	for _, p := range []*sql.DB{s.reads, s.logW, s.logR} {
+	for _, p := range []*sql.DB{s.reads, s.logW, s.logR, s.pgLog} {
 		if p != nil {
 			p.Close()
 		}
@@ -265,6 +269,9 @@ func (s *Store) Pools() map[string]*sql.DB {
 	p := map[string]*sql.DB{"main": s.db, "reads": s.reads}
 	if s.logW != nil {
 		p["audit"], p["audit_reads"] = s.logW, s.logR
+	}
+	if s.pgLog != nil {
+		p["audit"] = s.pgLog
 	}
 	return p
 }
