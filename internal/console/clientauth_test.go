@@ -229,7 +229,13 @@ func TestClientAuthentication(t *testing.T) {
 		}
 		// Get started, for this app, offers the assertion too.
 		start := e.get("/console/get-started?app=" + appID)
-		must(t, "get started", start, 200, `client_assertion=&#34;$ASSERTION&#34;`)
+		must(t, "get started", start, 200, `client_assertion=&#34;$ASSERTION&#34;`, `id="start-sdk-note"`)
+		if n := strings.Count(start.body, "client_assertion=&#34;$ASSERTION&#34;"); n < 2 {
+			t.Errorf("get started: %d requests sign an assertion, want the token request and the Management API one", n)
+		}
+		if strings.Contains(start.body, "clientSecret:") || strings.Contains(start.body, secret) {
+			t.Error("get started offers a secret to an app that allows assertions only")
+		}
 		md := e.apiApp(appID)["oidcClientMetadata"].(map[string]any)
 		if md["tokenEndpointAuthMethod"] != "private_key_jwt" || len(md["jwks"].(map[string]any)["keys"].([]any)) != 2 {
 			t.Fatalf("metadata: %v", md)

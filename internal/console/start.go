@@ -28,6 +28,10 @@ type startPage struct {
 	Curl           commandLine
 	ManagementCurl commandLine
 	SDK            commandLine
+	// Assertions is set when the app authenticates with private key
+	// JWTs: its secrets are refused, so the examples sign an assertion and
+	// the SDK snippet (secrets only) is not offered.
+	Assertions bool
 }
 
 func (c *console) getStarted(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -94,7 +98,12 @@ func (c *console) getStarted(w http.ResponseWriter, r *http.Request, s *session)
 		if len(p.Grants) > 0 {
 			p.SampleScope = strings.Join(p.Grants[0].Scopes, " ")
 		}
-		p.ManagementCurl = c.curl(p.App.ID, p.AppSecret, []grantSummary{{Resource: rbac.Resource{Indicator: c.cfg.Indicator}, Scopes: []string{management.ManagementScopeName}}}, false, false)
+		mgmt := []grantSummary{{Resource: rbac.Resource{Indicator: c.cfg.Indicator}, Scopes: []string{management.ManagementScopeName}}}
+		p.ManagementCurl = c.curl(p.App.ID, p.AppSecret, mgmt, false, false)
+		if p.Assertions = auth.Method == rbac.AuthPrivateKeyJWT; p.Assertions {
+			cmd := c.assertionCurl(p.App.ID, "$ASSERTION", mgmt, auth.DPoP)
+			p.ManagementCurl = commandLine{Shown: cmd, Full: cmd}
+		}
 		p.SDK = commandLine{Shown: sdkSnippet(p.App.ID, strings.Repeat("•", 12), c.cfg.Endpoint, c.cfg.Indicator),
 			Full: sdkSnippet(p.App.ID, "<app secret>", c.cfg.Endpoint, c.cfg.Indicator)}
 		if p.AppSecret != nil {
