@@ -91,7 +91,7 @@ func (as *assertionServer) checkRequest(r *http.Request) string {
 	}
 	var c struct {
 		Iss, Sub, Aud, JTI string
-		Exp, Iat         int64
+		Exp, Iat           int64
 	}
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return "claims: " + err.Error()

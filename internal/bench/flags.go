@@ -53,9 +53,9 @@ nothing more per request. The report counts the distinct apps requested.
 -auth private_key_jwt authenticates one app (-client-id) with client
 assertions (RFC 7523) signed with -key instead of a secret: each request
 carries its own (random jti, exp one minute ahead, aud -aud). They are
-signed ahead, before the clock starts (in open loop, the whole run's up to
-30 s of -rate; in closed loop 10,000; -presign N), and topped up in the
-background; the report says how many were signed and whether a connection
+signed ahead, before the clock starts (with -rate, the whole run's, up to
+30 s of it and 100,000; in closed loop 10,000; -presign N), and topped up in
+the background; the report says how many were signed and whether a connection
 ever had to sign its own. "gatehouse bench jwks -key FILE" prints the JWK
 Set to register ("gatehouse apps auth ID --jwks FILE").
 

@@ -77,7 +77,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		r.Assertions = t.assertions.report(o)
 	}
 	if hc != nil {
-		after, err := scrapeCPU(ctx, hc, o.serverMetrics)
+		// Read even if interrupted: the figures cover the phase that ran.
+		after, err := scrapeCPU(context.WithoutCancel(ctx), hc, o.serverMetrics)
 		if err = cmp.Or(beforeErr, err); err != nil {
 			r.Server = &serverReport{MetricsURL: o.serverMetrics, Error: err.Error()}
 		} else {
