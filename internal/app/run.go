@@ -28,6 +28,7 @@ Usage:
   gatehouse bench baseline   serve a bare token endpoint to compare with (the lower bound)
   gatehouse bench provision  create N apps through the Management API for bench -credentials
   gatehouse bench writes     send Management API writes at a fixed rate during a bench
+  gatehouse bench jwks       print the JWK Set of a key for bench -auth private_key_jwt
   gatehouse backup FILE      write an online copy of the SQLite database (gatehouse backup -h)
   gatehouse rekey [flags]    re-seal every secret under a new master key (gatehouse rekey -h)
   gatehouse version          print the version, commit and Go version (also --version)
@@ -59,6 +60,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				return bench.Provision(ctx, args[2:], getenv, stdout, stderr)
 			case "writes":
 				return bench.Writes(ctx, args[2:], getenv, stdout, stderr)
+			case "jwks":
+				return bench.JWKS(args[2:], stdout, stderr)
 			}
 		}
 		return bench.Run(ctx, args[1:], getenv, stdout, stderr)

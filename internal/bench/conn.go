@@ -90,6 +90,9 @@ type target struct {
 	tls      *tls.Config // nil for http
 	requests [][]byte    // each app's complete request, headers and body
 	timeout  time.Duration
+	// assertions, with -auth private_key_jwt, hands out each request
+	// instead (requests[0] is never sent).
+	assertions *assertionPool
 }
 
 // client is one keep-alive HTTP/1.1 connection, used by one goroutine.

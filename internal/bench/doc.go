@@ -33,6 +33,21 @@
 // together at the end, so the report's distinct-app count costs the hot
 // path one OR and no lock.
 //
+// private_key_jwt (assertion.go): with -auth private_key_jwt no two
+// requests are alike (each carries its own assertion, with a fresh jti), so
+// they cannot be encoded once. They are signed ahead instead, into a
+// buffered channel of complete requests filled on every core before the
+// clock starts and topped up by background signers; a connection takes one
+// without waiting, and signs its own only if the channel is empty, which the
+// report counts. With -rate the channel holds the whole run (within the
+// assertions' minute of life), so the measured phase signs nothing.
+//
+// Server CPU (servermetrics.go): -server-metrics reads the server's
+// process_cpu_seconds_total (Prometheus text format, the one line parsed by
+// hand) as the measured phase starts and after it ends, so the report gives
+// the server's CPU per request, which the generator's own work on the same
+// machine does not blur as it blurs requests/s.
+//
 // Baseline (baseline.go, served by "gatehouse bench baseline") is the lower
 // bound to compare with: a bare handler that parses, checks a digest and
 // signs ES256, nothing else. Figures are reported as ratios to it, measured

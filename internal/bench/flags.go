@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"crypto"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	gh "github.com/gatehouse/gatehouse/client"
 )
 
 const (
@@ -47,16 +50,33 @@ nothing more per request. The report counts the distinct apps requested.
 "gatehouse bench provision" creates such apps and writes such a file;
 "gatehouse bench writes" adds Management API writes at a fixed rate.
 
+-auth private_key_jwt authenticates one app (-client-id) with client
+assertions (RFC 7523) signed with -key instead of a secret: each request
+carries its own (random jti, exp one minute ahead, aud -aud). They are
+signed ahead, before the clock starts (with -rate, the whole run's, up to
+30 s of it and 100,000; in closed loop 10,000; -presign N), and topped up in
+the background; the report says how many were signed and whether a connection
+ever had to sign its own. "gatehouse bench jwks -key FILE" prints the JWK
+Set to register ("gatehouse apps auth ID --jwks FILE").
+
+-server-metrics URL (the server's GATEHOUSE_METRICS_LISTEN /metrics) reads
+process_cpu_seconds_total as the measured phase starts and ends, and reports
+the server's CPU time per request and its CPU utilisation: the server's own
+cost, whatever the generator on the same machine spends.
+
 Example:
   GATEHOUSE_CLIENT_SECRET=... gatehouse bench -client-id m2m-app \
       -resource https://api.example.com -c 64 -d 10s
   gatehouse bench -client-id m2m-app -client-secret s3cret -rate 20000 -json
   gatehouse bench -credentials apps.txt -zipf 1.1 -resource https://scale.api -scope read
+  gatehouse bench -auth private_key_jwt -client-id m2m-app -key bench.pem -key-id bench \
+      -rate 1000 -server-metrics http://127.0.0.1:3002/metrics
 
 Subcommands (each has -h):
   gatehouse bench baseline    serve a bare token endpoint, the lower bound to compare with
   gatehouse bench provision   create N apps through the Management API, write their credentials
   gatehouse bench writes      send Management API writes at a fixed rate, report their latency
+  gatehouse bench jwks        print the JWK Set of a -key's public half, to register it
 
 Flags:
 `
@@ -80,6 +100,16 @@ type options struct {
 	timeout      time.Duration
 	json         bool
 	insecure     bool
+
+	// private_key_jwt
+	keyFile string
+	keyID   string
+	aud     string        // the assertions' aud; default the -url
+	presign int           // assertions to sign before the run; 0 = by the rules of assertionPool
+	key     crypto.Signer // loaded from keyFile
+	alg     string        // its JWS algorithm
+
+	serverMetrics string // -server-metrics URL; "" = none
 }
 
 // parseArgs parses the command line, falling back to the environment for
@@ -94,7 +124,12 @@ func parseArgs(args []string, getenv func(string) string, stdout io.Writer) (opt
 	fs.StringVar(&o.clientSecret, "client-secret", "", "client `secret`, required unless -credentials ["+envClientSecret+"]")
 	fs.StringVar(&o.credentials, "credentials", "", "`file` of lines \"id secret\" (# comments); spread requests over these apps instead of -client-id")
 	fs.Float64Var(&o.zipf, "zipf", 0, "with -credentials: pick apps with Zipf exponent `S` > 1 (the first lines hottest); default uniform")
-	fs.StringVar(&o.auth, "auth", authBasic, "client authentication: `basic` (Authorization header, RFC 6749 §2.3.1) or post (form body)")
+	fs.StringVar(&o.auth, "auth", authBasic, "client authentication: `basic` (Authorization header, RFC 6749 §2.3.1), post (form body) or private_key_jwt (-key)")
+	fs.StringVar(&o.keyFile, "key", "", "private_key_jwt: PEM private key `file` (PKCS#8 EC P-256/P-384, Ed25519 or RSA; the algorithm follows the key)")
+	fs.StringVar(&o.keyID, "key-id", "", "private_key_jwt: the key's `kid`, sent in the assertions' header (optional)")
+	fs.StringVar(&o.aud, "aud", "", "private_key_jwt: the assertions' aud, the server's issuer or token endpoint `URL` (default -url)")
+	fs.IntVar(&o.presign, "presign", 0, "private_key_jwt: assertions to sign before the run (`N`); default the open-loop run's, up to 30 s of -rate, or 10,000")
+	fs.StringVar(&o.serverMetrics, "server-metrics", "", "the server's Prometheus `URL` (http://127.0.0.1:3002/metrics): report its CPU per request")
 	fs.StringVar(&o.resource, "resource", "", "resource indicator `URI` to request (RFC 8707), optional")
 	fs.StringVar(&o.scope, "scope", "", "space-separated `scopes` to request, optional")
 	fs.IntVar(&o.conns, "c", 64, "concurrent keep-alive `connections`")
@@ -122,6 +157,35 @@ func parseArgs(args []string, getenv func(string) string, stdout io.Writer) (opt
 		o.url = v
 	}
 	var errs []error
+	if o.auth == authPrivateKeyJWT {
+		if o.credentials != "" {
+			errs = append(errs, errors.New("-auth private_key_jwt takes one app (-client-id), not -credentials"))
+		}
+		if set["client-secret"] {
+			errs = append(errs, errors.New("-auth private_key_jwt takes no -client-secret (it signs with -key)"))
+		}
+		if o.keyFile == "" {
+			errs = append(errs, errors.New("-auth private_key_jwt needs -key FILE, the PEM private key whose public half the app registered"))
+		} else {
+			key, alg, err := loadKey(o.keyFile)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			o.key, o.alg = key, alg
+		}
+		if o.aud == "" {
+			o.aud = o.url
+		}
+		if o.presign < 0 {
+			errs = append(errs, errors.New("-presign must not be negative"))
+		}
+	} else {
+		for _, name := range []string{"key", "key-id", "aud", "presign"} {
+			if set[name] {
+				errs = append(errs, fmt.Errorf("-%s is only for -auth private_key_jwt", name))
+			}
+		}
+	}
 	if o.credentials != "" {
 		// The environment may well hold one app's credentials; only the
 		// flags conflict.
@@ -137,7 +201,7 @@ func parseArgs(args []string, getenv func(string) string, stdout io.Writer) (opt
 		if o.clientID == "" {
 			o.clientID = getenv(envClientID)
 		}
-		if o.clientSecret == "" {
+		if o.clientSecret == "" && o.auth != authPrivateKeyJWT {
 			o.clientSecret = getenv(envClientSecret)
 		}
 		o.creds = []credential{{id: o.clientID, secret: o.clientSecret}}
@@ -157,11 +221,11 @@ func (o options) validate() error {
 	if o.credentials == "" && o.clientID == "" {
 		errs = append(errs, errors.New("-client-id is required (or "+envClientID+"), or -credentials"))
 	}
-	if o.credentials == "" && o.clientSecret == "" {
+	if o.credentials == "" && o.clientSecret == "" && o.auth != authPrivateKeyJWT {
 		errs = append(errs, errors.New("-client-secret is required (or "+envClientSecret+")"))
 	}
-	if o.auth != authBasic && o.auth != authPost {
-		errs = append(errs, fmt.Errorf("-auth must be basic or post, not %q", o.auth))
+	if o.auth != authBasic && o.auth != authPost && o.auth != authPrivateKeyJWT {
+		errs = append(errs, fmt.Errorf("-auth must be basic, post or private_key_jwt, not %q", o.auth))
 	}
 	if o.conns < 1 {
 		errs = append(errs, errors.New("-c must be at least 1"))
@@ -180,6 +244,11 @@ func (o options) validate() error {
 	}
 	if _, err := parseTarget(o.url); err != nil {
 		errs = append(errs, err)
+	}
+	if o.serverMetrics != "" {
+		if u, err := url.Parse(o.serverMetrics); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("-server-metrics %q: want an http or https URL such as http://127.0.0.1:3002/metrics", o.serverMetrics))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -251,11 +320,23 @@ func buildRequests(u *url.URL, o options) [][]byte {
 	return reqs
 }
 
-// buildRequest renders one app's whole token request.
+// buildRequest renders one app's whole token request. With -auth
+// private_key_jwt, whose requests each carry their own assertion, it is the
+// request without one, never sent.
 func buildRequest(u *url.URL, o options, c credential) []byte {
+	return []byte(renderRequest(u, o, c, ""))
+}
+
+// renderRequest renders a token request, carrying assertion as the
+// client_assertion with -auth private_key_jwt.
+func renderRequest(u *url.URL, o options, c credential, assertion string) string {
 	form := "grant_type=client_credentials"
-	if o.auth == authPost {
+	switch o.auth {
+	case authPost:
 		form += "&client_id=" + url.QueryEscape(c.id) + "&client_secret=" + url.QueryEscape(c.secret)
+	case authPrivateKeyJWT:
+		form += "&client_id=" + url.QueryEscape(c.id) + "&client_assertion_type=" + url.QueryEscape(gh.AssertionType) +
+			"&client_assertion=" + url.QueryEscape(assertion)
 	}
 	if o.resource != "" {
 		form += "&resource=" + url.QueryEscape(o.resource)
@@ -274,7 +355,7 @@ func buildRequest(u *url.URL, o options, c credential) []byte {
 	}
 	b.WriteString("Content-Length: " + strconv.Itoa(len(form)) + "\r\n\r\n")
 	b.WriteString(form)
-	return []byte(b.String())
+	return b.String()
 }
 
 // basicAuth renders client_secret_basic credentials: RFC 6749 §2.3.1 has

@@ -100,6 +100,8 @@ type report struct {
 	Errors         errorReport       `json:"errors"`
 	Late           uint64            `json:"late,omitempty"`
 	ErrorSamples   []sample          `json:"error_samples,omitempty"`
+	Assertions     *assertionReport  `json:"assertions,omitempty"` // -auth private_key_jwt
+	Server         *serverReport     `json:"server,omitempty"`     // -server-metrics
 }
 
 type latencyReport struct {
@@ -266,6 +268,27 @@ func (r report) writeText(w io.Writer) error {
 			what = "HTTP " + strconv.Itoa(s.Status)
 		}
 		fmt.Fprintf(&b, "  %s ×%d: %s\n", what, s.Count, oneLine(s.Message))
+	}
+	if a := r.Assertions; a != nil {
+		kid := ""
+		if a.KeyID != "" {
+			kid = " kid " + a.KeyID
+		}
+		fmt.Fprintf(&b, "Assertions   %s%s, aud %s: %d signed, %d ahead (in %s, pool %d), %d in the background during the run; ",
+			a.Alg, kid, a.Audience, a.Signed, a.Presigned, humanUS(a.PresignUS), a.Pool, a.DuringRun)
+		if a.Inline == 0 {
+			b.WriteString("the signers never fell behind\n")
+		} else {
+			fmt.Fprintf(&b, "the signers FELL BEHIND: %d requests signed their own\n", a.Inline)
+		}
+	}
+	if s := r.Server; s != nil {
+		if s.Error != "" {
+			fmt.Fprintf(&b, "Server CPU   unknown: %s\n", s.Error)
+		} else {
+			fmt.Fprintf(&b, "Server CPU   %s per request; %.3f s in %s, %.2f cores busy (%s at %s)\n",
+				humanUS(s.CPUPerRequestUS), s.CPUSeconds, humanUS(s.WindowUS), s.CPUUtilisation, cpuMetric, s.MetricsURL)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -27,7 +29,8 @@ const (
 )
 
 // Run parses args (the words after "gatehouse bench"), runs the load and prints the report.
-// Exit codes: 0 ok, 1 run failed (e.g. every request failed / could not connect), 2 bad usage.
+// Exit codes: 0 ok, 1 run failed (e.g. every request failed / could not connect,
+// the server's metrics could not be read), 2 bad usage.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	o, err := parseArgs(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -41,8 +44,47 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "gatehouse bench: %v\nRun 'gatehouse bench -h' for usage.\n", err)
 		return 2
 	}
-	st, measured, interrupted := execute(ctx, o, t)
+	// Read the server's metrics once before any load, so that a wrong URL
+	// fails at once rather than after the run.
+	var hc *http.Client
+	if o.serverMetrics != "" {
+		hc = &http.Client{Timeout: o.timeout}
+		if _, err := scrapeCPU(ctx, hc, o.serverMetrics); err != nil {
+			fmt.Fprintf(stderr, "gatehouse bench: %v\n", err)
+			return 1
+		}
+	}
+	if o.auth == authPrivateKeyJWT {
+		u, _ := parseTarget(o.url)
+		if t.assertions, err = newAssertionPool(ctx, o, u); err != nil {
+			fmt.Fprintf(stderr, "gatehouse bench: %v\n", err)
+			return 1
+		}
+		t.assertions.start(ctx)
+	}
+	var (
+		before    cpuSample
+		beforeErr error = errors.New("the run ended before the measured phase began")
+	)
+	var mark func()
+	if hc != nil {
+		mark = func() { before, beforeErr = scrapeCPU(ctx, hc, o.serverMetrics) }
+	}
+	st, measured, interrupted := execute(ctx, o, t, mark)
 	r := newReport(o, st, measured, interrupted)
+	if t.assertions != nil {
+		t.assertions.close()
+		r.Assertions = t.assertions.report(o)
+	}
+	if hc != nil {
+		// Read even if interrupted: the figures cover the phase that ran.
+		after, err := scrapeCPU(context.WithoutCancel(ctx), hc, o.serverMetrics)
+		if err = cmp.Or(beforeErr, err); err != nil {
+			r.Server = &serverReport{MetricsURL: o.serverMetrics, Error: err.Error()}
+		} else {
+			r.Server = newServerReport(o.serverMetrics, before, after, r.Requests)
+		}
+	}
 	if o.json {
 		err = r.writeJSON(stdout)
 	} else {
@@ -71,7 +113,10 @@ type schedule struct {
 
 // execute runs one worker per connection and merges their stats. It returns
 // the merged stats, the measured window and whether ctx ended the run early.
-func execute(ctx context.Context, o options, t *target) (*stats, time.Duration, bool) {
+// mark, if not nil, is called as the measured phase begins (before any
+// request is sent if there is no warm-up), unless ctx ends first; execute
+// returns after it did.
+func execute(ctx context.Context, o options, t *target, mark func()) (*stats, time.Duration, bool) {
 	s := &schedule{rate: o.rate, conns: o.conns, timeout: o.timeout}
 	workers := make([]*worker, o.conns)
 	// Each worker picks apps from its own stream; the clock seeds the run so
@@ -100,10 +145,25 @@ func execute(ctx context.Context, o options, t *target) (*stats, time.Duration, 
 		}()
 	}
 	ready.Wait()
+	if mark != nil && o.warmup <= 0 {
+		mark()
+		mark = nil
+	}
 	s.start = time.Now()
 	s.from = s.start.Add(o.warmup)
 	s.end = s.from.Add(o.duration)
 	close(begin) // publishes s to the workers
+	if mark != nil {
+		done.Go(func() {
+			tm := time.NewTimer(time.Until(s.from))
+			defer tm.Stop()
+			select {
+			case <-tm.C:
+				mark()
+			case <-ctx.Done():
+			}
+		})
+	}
 	done.Wait()
 
 	stopped := time.Now()
@@ -216,7 +276,21 @@ func (w *worker) openLoop(ctx context.Context, s *schedule) {
 // intended inside the measured window), its latency running from origin.
 func (w *worker) send(ctx context.Context, s *schedule, counted bool, origin, now time.Time) {
 	app := w.pick.next()
-	status, kind, err := w.c.roundTrip(ctx, now.Add(s.timeout), w.c.t.requests[app])
+	req := w.c.t.requests[app]
+	var (
+		status int
+		kind   errKind
+		err    error
+	)
+	if w.c.t.assertions != nil {
+		req, err = w.c.t.assertions.take(ctx)
+		if err != nil {
+			kind, w.c.sent = kindWrite, false
+		}
+	}
+	if kind == kindNone {
+		status, kind, err = w.c.roundTrip(ctx, now.Add(s.timeout), req)
+	}
 	done := time.Now()
 	if ctx.Err() != nil {
 		return // interrupted: not the server's failure

@@ -445,7 +445,7 @@ func TestRunUsage(t *testing.T) {
 		want string
 	}{
 		{"no credentials", nil, "-client-id is required"},
-		{"bad auth", append([]string{"-auth", "jwt"}, creds...), "-auth must be basic or post"},
+		{"bad auth", append([]string{"-auth", "jwt"}, creds...), "-auth must be basic, post or private_key_jwt"},
 		{"bad scheme", append([]string{"-url", "ftp://x/oidc/token"}, creds...), "scheme must be http or https"},
 		{"no host", append([]string{"-url", "http:///oidc/token"}, creds...), "no host"},
 		{"zero connections", append([]string{"-c", "0"}, creds...), "-c must be at least 1"},
