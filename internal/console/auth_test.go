@@ -76,7 +76,11 @@ func TestSignInAndOut(t *testing.T) {
 		noToken.Del("csrf")
 		must(t, "no csrf", e.postRaw("/console/sign-in", noToken), http.StatusForbidden, "security token")
 		bad := form(adminPassword)
-		bad.Set("csrf", "x"+token[1:])
+		flip := "x"
+		if token[0] == 'x' {
+			flip = "y" // a token starting with x would be left as it was
+		}
+		bad.Set("csrf", flip+token[1:])
 		must(t, "bad csrf", e.postRaw("/console/sign-in", bad), http.StatusForbidden)
 		must(t, "cross-site", e.postRaw("/console/sign-in", form(adminPassword), "Sec-Fetch-Site", "cross-site"), http.StatusForbidden)
 
