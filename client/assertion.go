@@ -26,7 +26,7 @@ const AssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 // key. keyID may be empty: the server then tries every registered key.
 func SignedAssertion(clientID, tokenURL, keyID string, key crypto.Signer) func(ctx context.Context) (string, error) {
 	return func(context.Context) (string, error) {
-		alg, err := jwsAlg(key.Public())
+		alg, err := KeyAlgorithm(key.Public())
 		if err != nil {
 			return "", fmt.Errorf("client: assertion key: %w", err)
 		}

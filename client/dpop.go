@@ -167,10 +167,11 @@ func (k *DPoPKey) Proof(method, rawURL, accessToken string) (string, error) {
 // sign makes the JWS signature of input (RFC 7518 §3.3–3.5, RFC 8037).
 func (k *DPoPKey) sign(input []byte) ([]byte, error) { return jwsSign(k.signer, k.alg, input) }
 
-// jwsAlg is the JWS algorithm this package signs with for a key: ES256 or
-// ES384 for ECDSA P-256 or P-384, EdDSA for Ed25519, PS256 for RSA of at
-// least 2048 bits.
-func jwsAlg(pub crypto.PublicKey) (string, error) {
+// KeyAlgorithm is the JWS algorithm this package signs with for a key
+// ([SignedAssertion], [NewDPoPKey]): ES256 or ES384 for ECDSA P-256 or
+// P-384, EdDSA for Ed25519, PS256 for RSA of at least 2048 bits. Other
+// keys are an error, which says what is accepted.
+func KeyAlgorithm(pub crypto.PublicKey) (string, error) {
 	switch pub := pub.(type) {
 	case *ecdsa.PublicKey:
 		switch pub.Curve {

@@ -106,12 +106,18 @@ func TestDPoPProof(t *testing.T) {
 		if _, err := k.Proof("POST", "https://a.example/t", ""); err != nil {
 			t.Fatalf("%s: %v", want, err)
 		}
+		if alg, err := client.KeyAlgorithm(s.Public()); alg != want || err != nil {
+			t.Errorf("KeyAlgorithm: %q %v, want %s", alg, err, want)
+		}
 	}
 	ec224, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
 	small, _ := rsa.GenerateKey(rand.Reader, 1024)
 	for name, s := range map[string]crypto.Signer{"P-224": ec224, "RSA-1024": small} {
 		if _, err := client.NewDPoPKey(s); err == nil {
 			t.Errorf("%s accepted", name)
+		}
+		if alg, err := client.KeyAlgorithm(s.Public()); err == nil {
+			t.Errorf("KeyAlgorithm(%s) = %q", name, alg)
 		}
 	}
 

@@ -3,10 +3,6 @@ package bench
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -79,34 +75,12 @@ func loadKey(name string) (crypto.Signer, string, error) {
 		if !ok {
 			return nil, "", fmt.Errorf("-key %s: a %T cannot sign", name, k)
 		}
-		alg, err := keyAlg(s.Public())
+		alg, err := gh.KeyAlgorithm(s.Public())
 		if err != nil {
 			return nil, "", fmt.Errorf("-key %s: %w", name, err)
 		}
 		return s, alg, nil
 	}
-}
-
-// keyAlg is the JWS algorithm client.SignedAssertion uses for pub.
-func keyAlg(pub crypto.PublicKey) (string, error) {
-	switch pub := pub.(type) {
-	case *ecdsa.PublicKey:
-		switch pub.Curve {
-		case elliptic.P256():
-			return "ES256", nil
-		case elliptic.P384():
-			return "ES384", nil
-		}
-		return "", errors.New("ECDSA keys must be P-256 or P-384")
-	case ed25519.PublicKey:
-		return "EdDSA", nil
-	case *rsa.PublicKey:
-		if pub.N.BitLen() < 2048 {
-			return "", errors.New("RSA keys must have at least 2048 bits")
-		}
-		return "PS256", nil
-	}
-	return "", fmt.Errorf("unsupported key type %T", pub)
 }
 
 // assertionPool gives every request of a private_key_jwt run its own
