@@ -87,35 +87,50 @@ func NewDPoPKey(k crypto.Signer) (*DPoPKey, error) {
 	return &DPoPKey{signer: k, alg: alg, header: b64.EncodeToString([]byte(header)), jkt: b64.EncodeToString(sum[:]), now: time.Now}, nil
 }
 
-// ParseDPoPKey reads a PEM private key (PKCS#8 "PRIVATE KEY", SEC 1 "EC
-// PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY"), as openssl writes them.
+// ParseDPoPKey reads a PEM private key (see [ParsePrivateKey]) as a
+// DPoP key.
 func ParseDPoPKey(pemBytes []byte) (*DPoPKey, error) {
-	block, _ := pem.Decode(pemBytes)
-	if block == nil {
-		return nil, errors.New("client: DPoP key: no PEM block")
-	}
-	var (
-		k   any
-		err error
-	)
-	switch block.Type {
-	case "PRIVATE KEY":
-		k, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	case "EC PRIVATE KEY":
-		k, err = x509.ParseECPrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		k, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	default:
-		return nil, fmt.Errorf("client: DPoP key: unsupported PEM block %q", block.Type)
-	}
+	s, err := ParsePrivateKey(pemBytes)
 	if err != nil {
 		return nil, fmt.Errorf("client: DPoP key: %w", err)
 	}
-	s, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("client: DPoP key: %T cannot sign", k)
-	}
 	return NewDPoPKey(s)
+}
+
+// ParsePrivateKey reads the first private key of a PEM file, as openssl
+// writes them: PKCS#8 "PRIVATE KEY", SEC 1 "EC PRIVATE KEY" or PKCS#1 "RSA
+// PRIVATE KEY"; other blocks ("EC PARAMETERS") are skipped. Its errors
+// say what is wrong with the file, for the caller to prefix with its name.
+// [KeyAlgorithm] tells whether this package can sign with the key.
+func ParsePrivateKey(pemBytes []byte) (crypto.Signer, error) {
+	for rest := pemBytes; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			return nil, errors.New(`no PEM private key (want a "PRIVATE KEY", "EC PRIVATE KEY" or "RSA PRIVATE KEY" block)`)
+		}
+		var (
+			k   any
+			err error
+		)
+		switch block.Type {
+		case "PRIVATE KEY":
+			k, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+		case "EC PRIVATE KEY":
+			k, err = x509.ParseECPrivateKey(block.Bytes)
+		case "RSA PRIVATE KEY":
+			k, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+		default:
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("malformed %q block: %w", block.Type, err)
+		}
+		s, ok := k.(crypto.Signer)
+		if !ok {
+			return nil, fmt.Errorf("a %T cannot sign", k)
+		}
+		return s, nil
+	}
 }
 
 // Thumbprint is the key's RFC 7638 SHA-256 thumbprint, base64url: the

@@ -130,6 +130,14 @@ func TestDPoPProof(t *testing.T) {
 	if _, err := client.ParseDPoPKey(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})); err != nil {
 		t.Fatalf("SEC 1: %v", err)
 	}
+	// openssl ecparam -genkey writes an "EC PARAMETERS" block first.
+	params := pem.EncodeToMemory(&pem.Block{Type: "EC PARAMETERS", Bytes: []byte{6, 5, 43, 129, 4, 0, 34}})
+	if k, err := client.ParseDPoPKey(append(params, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})...)); err != nil || k.Algorithm() != "ES384" {
+		t.Fatalf("EC PARAMETERS then SEC 1: %v", err)
+	}
+	if _, err := client.ParsePrivateKey(params); err == nil || !strings.Contains(err.Error(), "no PEM private key") {
+		t.Fatalf("parameters alone: %v", err)
+	}
 	if _, err := client.ParseDPoPKey([]byte("not a key")); err == nil {
 		t.Fatal("garbage accepted")
 	}

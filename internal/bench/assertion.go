@@ -3,9 +3,7 @@ package bench
 import (
 	"context"
 	"crypto"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,46 +39,25 @@ const (
 	maxPool = 100_000
 )
 
-// loadKey reads a PEM private key: PKCS#8 ("PRIVATE KEY": EC P-256 or
-// P-384, Ed25519, RSA), SEC 1 ("EC PRIVATE KEY") or PKCS#1 ("RSA PRIVATE
-// KEY"), skipping other blocks (openssl ecparam writes "EC PARAMETERS"
-// first). It returns the key and its JWS algorithm, the one the client
+// loadKey reads a PEM private key (client.ParsePrivateKey: EC P-256 or
+// P-384, Ed25519 or RSA; other PEM blocks, such as the "EC PARAMETERS"
+// openssl ecparam writes first, are skipped).
+// It returns the key and its JWS algorithm, the one the client
 // package signs with.
 func loadKey(name string) (crypto.Signer, string, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, "", fmt.Errorf("-key: %w", err)
 	}
-	for rest := b; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			return nil, "", fmt.Errorf("-key %s: no PEM private key (want a \"PRIVATE KEY\", \"EC PRIVATE KEY\" or \"RSA PRIVATE KEY\" block)", name)
-		}
-		var k any
-		switch block.Type {
-		case "PRIVATE KEY":
-			k, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		case "EC PRIVATE KEY":
-			k, err = x509.ParseECPrivateKey(block.Bytes)
-		case "RSA PRIVATE KEY":
-			k, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-		default:
-			continue
-		}
-		if err != nil {
-			return nil, "", fmt.Errorf("-key %s: malformed %q block: %w", name, block.Type, err)
-		}
-		s, ok := k.(crypto.Signer)
-		if !ok {
-			return nil, "", fmt.Errorf("-key %s: a %T cannot sign", name, k)
-		}
-		alg, err := gh.KeyAlgorithm(s.Public())
-		if err != nil {
-			return nil, "", fmt.Errorf("-key %s: %w", name, err)
-		}
-		return s, alg, nil
+	s, err := gh.ParsePrivateKey(b)
+	if err != nil {
+		return nil, "", fmt.Errorf("-key %s: %w", name, err)
 	}
+	alg, err := gh.KeyAlgorithm(s.Public())
+	if err != nil {
+		return nil, "", fmt.Errorf("-key %s: %w", name, err)
+	}
+	return s, alg, nil
 }
 
 // assertionPool gives every request of a private_key_jwt run its own

@@ -74,26 +74,6 @@ func (k clientKey) assertion(t *testing.T, appID, aud string) string {
 // set is a JWK Set of the given JWKs (JSON texts).
 func set(keys ...string) string { return `{"keys":[` + strings.Join(keys, ",") + `]}` }
 
-// tokenWith posts a client-credentials request with form (and Basic
-// credentials when user is not "") and returns the status and answer.
-func (e *env) tokenWith(user, secret string, form url.Values) (int, map[string]any) {
-	e.t.Helper()
-	form.Set("grant_type", "client_credentials")
-	req, _ := http.NewRequest("POST", e.url+"/oidc/token", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if user != "" {
-		req.SetBasicAuth(user, secret)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	json.NewDecoder(res.Body).Decode(&m)
-	return res.StatusCode, m
-}
-
 // apiApp reads an application through the Management API, as the
 // bootstrap app.
 func (e *env) apiApp(id string) map[string]any {

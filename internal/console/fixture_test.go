@@ -210,10 +210,19 @@ func (e *env) redirected(what string, r resp, path string) resp {
 // token asks the token endpoint for a token and returns the answer.
 func (e *env) token(id, secret, resource, scope string) (int, map[string]any) {
 	e.t.Helper()
-	form := url.Values{"grant_type": {"client_credentials"}, "resource": {resource}, "scope": {scope}}
+	return e.tokenWith(id, secret, url.Values{"resource": {resource}, "scope": {scope}})
+}
+
+// tokenWith posts a client-credentials request with form (and Basic
+// credentials when user is not "") and returns the status and answer.
+func (e *env) tokenWith(user, secret string, form url.Values) (int, map[string]any) {
+	e.t.Helper()
+	form.Set("grant_type", "client_credentials")
 	req, _ := http.NewRequest("POST", e.url+"/oidc/token", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(id, secret)
+	if user != "" {
+		req.SetBasicAuth(user, secret)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
