@@ -395,7 +395,17 @@ func TestClientKeysValidated(t *testing.T) {
 	app := f.createApp(tok, "v")
 	es := newSigner(t, jose.ES256, "k")
 	privJSON, _ := json.Marshal(jose.JSONWebKey{Key: es.priv, KeyID: "k"})
+	// Keys go-jose reads but the token endpoint cannot verify with.
+	rsa1024, _ := rsa.GenerateKey(rand.Reader, 1024)
+	p521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	pubJSON := func(k any, alg string) string {
+		b, _ := json.Marshal(jose.JSONWebKey{Key: k, KeyID: "x", Algorithm: alg})
+		return `{"tokenEndpointAuthMethod":"private_key_jwt","jwks":{"keys":[` + string(b) + `]}}`
+	}
 	for _, tc := range []struct{ name, meta string }{
+		{"RSA-1024", pubJSON(&rsa1024.PublicKey, "")},
+		{"P-521", pubJSON(&p521.PublicKey, "")},
+		{"ES384 named on a P-256 key", pubJSON(es.priv.Public(), "ES384")},
 		{"unknown method", `{"tokenEndpointAuthMethod":"client_secret_jwt"}`},
 		{"private_key_jwt without keys", `{"tokenEndpointAuthMethod":"private_key_jwt"}`},
 		{"private key", `{"tokenEndpointAuthMethod":"private_key_jwt","jwks":{"keys":[` + string(privJSON) + `]}}`},

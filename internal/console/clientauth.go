@@ -159,24 +159,6 @@ func keyType(k any) string {
 	return fmt.Sprintf("%T", k)
 }
 
-// algsFor are the assertion algorithms a public key can sign with.
-func algsFor(k any) []string {
-	switch k := k.(type) {
-	case *ecdsa.PublicKey:
-		switch k.Curve.Params().Name {
-		case "P-256":
-			return []string{"ES256"}
-		case "P-384":
-			return []string{"ES384"}
-		}
-	case ed25519.PublicKey:
-		return []string{"EdDSA"}
-	case *rsa.PublicKey:
-		return []string{"RS256", "PS256"}
-	}
-	return nil
-}
-
 // assertionCurl is a token request authenticated with a client assertion
 // held in the shell variable v: for the first resource the app's roles
 // grant, with a DPoP header when the app requires one.
@@ -374,7 +356,10 @@ func checkKey(raw json.RawMessage, name string) (string, jose.JSONWebKey) {
 		return name + " is not a public key Gatehouse can use. Give an EC (P-256 or P-384), Ed25519 (kty “OKP”) or RSA public key, " +
 			"with all its members (EC: crv, x, y; OKP: crv, x; RSA: n, e).", key
 	}
-	algs := algsFor(key.Key)
+	if k, ok := key.Key.(*rsa.PublicKey); ok && k.N.BitLen() < 2048 {
+		return fmt.Sprintf("%s is an RSA key of %d bits: use at least 2048 bits.", name, k.N.BitLen()), key
+	}
+	algs := management.KeyAlgorithms(key.Key)
 	switch {
 	case algs == nil:
 		return name + " uses a curve Gatehouse does not verify. Use P-256 (ES256), P-384 (ES384), Ed25519 (EdDSA) or RSA.", key
@@ -386,9 +371,6 @@ func checkKey(raw json.RawMessage, name string) (string, jose.JSONWebKey) {
 			name, keyType(key.Key), key.Algorithm, strings.Join(algs, " or ")), key
 	case key.Use == "enc":
 		return name + ` is marked for encryption ("use": "enc"). Client assertions need a signing key: "use": "sig", or no "use".`, key
-	}
-	if k, ok := key.Key.(*rsa.PublicKey); ok && k.N.BitLen() < 2048 {
-		return fmt.Sprintf("%s is an RSA key of %d bits: use at least 2048 bits.", name, k.N.BitLen()), key
 	}
 	return "", key
 }

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // clientKey is a key pair made for a test: the private half signs, the
@@ -226,14 +229,18 @@ func TestClientAuthentication(t *testing.T) {
 			t.Fatalf("the API refuses the console's metadata: %d", st)
 		}
 
-		// A key the API took but no assertion algorithm verifies (P-521) is
-		// flagged on the page.
+		// A key no assertion algorithm verifies (P-521): the API refuses it,
+		// and one stored before it did is flagged on the page.
 		p521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 		odd, _ := json.Marshal(jose.JSONWebKey{Key: p521.Public(), KeyID: "odd"})
 		md["jwks"].(map[string]any)["keys"] = append(md["jwks"].(map[string]any)["keys"].([]any), json.RawMessage(odd))
 		mdJSON, _ = json.Marshal(map[string]any{"oidcClientMetadata": md})
-		if st := e.apiPatch(appID, string(mdJSON)); st != 200 {
-			t.Fatalf("P-521 key through the API: %d", st)
+		if st := e.apiPatch(appID, string(mdJSON)); st != 400 {
+			t.Fatalf("P-521 key through the API: %d, want 400", st)
+		}
+		oddMD, _ := json.Marshal(md)
+		if _, err := e.srv.Store().PatchApplication(context.Background(), "default", appID, store.AppChanges{OIDCClientMetadata: oddMD}); err != nil {
+			t.Fatalf("store a P-521 key as an older version did: %v", err)
 		}
 		page = e.get(base)
 		must(t, "odd key flagged", page, 200, ">odd<", "EC P-521", "This key uses a curve Gatehouse does not verify.")

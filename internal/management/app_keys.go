@@ -1,6 +1,9 @@
 package management
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"encoding/json"
 	"slices"
 
@@ -50,9 +53,37 @@ func checkClientAuth(g *Guard, m *oidcClientMetadata) {
 	}
 }
 
+// minRSABits is the smallest RSA key the token endpoint verifies with
+// (RFC 7518 §3.3).
+const minRSABits = 2048
+
+// KeyAlgorithms are the assertion algorithms the token endpoint verifies
+// with public key k: ES256 or ES384 for an ECDSA P-256 or P-384 key, EdDSA
+// for Ed25519, RS256 and PS256 for RSA of at least 2048 bits; none for any
+// other key, which no assertion can be verified with.
+func KeyAlgorithms(k any) []string {
+	switch k := k.(type) {
+	case *ecdsa.PublicKey:
+		switch k.Curve.Params().Name {
+		case "P-256":
+			return []string{"ES256"}
+		case "P-384":
+			return []string{"ES384"}
+		}
+	case ed25519.PublicKey:
+		return []string{"EdDSA"}
+	case *rsa.PublicKey:
+		if k.N.BitLen() >= minRSABits {
+			return []string{"RS256", "PS256"}
+		}
+	}
+	return nil
+}
+
 // checkJWKS requires a JWK Set of at most maxJWKSKeys public signing keys
-// that go-jose reads, each with an allowed alg when it names one, and
-// distinct kids.
+// that go-jose reads and the token endpoint can verify with (KeyAlgorithms),
+// each with an allowed alg that fits it when it names one, and distinct
+// kids.
 func checkJWKS(raw json.RawMessage, bad func(msg string, p ...any)) {
 	if len(raw) > maxJWKSBytes {
 		bad("jwks must be at most 16 KiB")
@@ -79,15 +110,24 @@ func checkJWKS(raw json.RawMessage, bad func(msg string, p ...any)) {
 			bad("Private keys must never be registered: give the public key only", "keys", i)
 		case key.Algorithm != "" && !slices.Contains(assertionAlgs, key.Algorithm):
 			bad("alg must be one of ES256, ES384, EdDSA, RS256, PS256", "keys", i, "alg")
+		case isSymmetric(key.Key):
+			bad("Symmetric keys are not allowed", "keys", i)
+		case KeyAlgorithms(key.Key) == nil:
+			bad("The token endpoint cannot verify with this key: use EC P-256 or P-384, Ed25519, or RSA of at least 2048 bits", "keys", i)
+		case key.Algorithm != "" && !slices.Contains(KeyAlgorithms(key.Key), key.Algorithm):
+			bad("alg does not fit the key: "+key.Algorithm+" cannot be verified with it", "keys", i, "alg")
 		case key.Use == "enc":
 			bad("use must be sig", "keys", i, "use")
 		case key.KeyID != "" && slices.Contains(kids, key.KeyID):
 			bad("Two keys have the same kid", "keys", i, "kid")
 		default:
-			if _, isSymmetric := key.Key.([]byte); isSymmetric {
-				bad("Symmetric keys are not allowed", "keys", i)
-			}
 			kids = append(kids, key.KeyID)
 		}
 	}
+}
+
+// isSymmetric reports whether a JWK's key is a shared secret (kty oct).
+func isSymmetric(k any) bool {
+	_, ok := k.([]byte)
+	return ok
 }
