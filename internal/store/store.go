@@ -126,6 +126,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, wrap("connect "+dialect, err)
 	}
+	if pg != nil {
+		if err := checkPostgresVersion(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err := migrate(ctx, db, dialect); err != nil {
 		db.Close()
 		return nil, err
@@ -154,6 +160,29 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		st.channel = changeChannel(schema)
 	}
 	return st, nil
+}
+
+// minPostgresVersion is the oldest PostgreSQL the store runs on (as
+// server_version_num): 14 brought the BRIN bloom operator classes the audit
+// log's application index uses (migration 0017).
+const minPostgresVersion = 140000
+
+// checkPostgresVersion refuses a server older than minPostgresVersion,
+// before any migration runs.
+func checkPostgresVersion(ctx context.Context, db *sql.DB) error {
+	var (
+		num     int
+		version string
+	)
+	err := db.QueryRowContext(ctx,
+		"SELECT current_setting('server_version_num')::int, current_setting('server_version')").Scan(&num, &version)
+	if err != nil {
+		return wrap("server version", err)
+	}
+	if num < minPostgresVersion {
+		return fmt.Errorf("store: PostgreSQL %s is too old: Gatehouse needs PostgreSQL 14 or newer", version)
+	}
+	return nil
 }
 
 // readConns bounds the grant cache's pool: loads are single-flighted per
