@@ -110,6 +110,7 @@ type Metrics struct {
 	tokenSeconds [2]prometheus.Observer // ok, error
 	signIns      [len(signInLabels)]prometheus.Counter
 	api          *prometheus.CounterVec
+	apiSeconds   [2]prometheus.Observer // read, write
 }
 
 // New registers every metric, those of src and the Go runtime's and
@@ -146,13 +147,21 @@ func New(src Sources) *Metrics {
 		Name: "gatehouse_management_requests_total",
 		Help: "Management API requests by route pattern (METHOD /api/path/{param}, or unmatched) and HTTP status.",
 	}, []string{"route", "status"})
+	apiSeconds := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "gatehouse_management_request_duration_seconds",
+		Help: "Time to answer a Management API request, from its routing to the written answer, " +
+			"by kind: read (GET, HEAD) or write (every other method).",
+		Buckets: tokenBuckets,
+	}, []string{"kind"})
+	m.apiSeconds[0] = apiSeconds.WithLabelValues("read")
+	m.apiSeconds[1] = apiSeconds.WithLabelValues("write")
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "gatehouse_build_info",
 		Help:        "Always 1; the labels say which build is running.",
 		ConstLabels: prometheus.Labels{"version": src.Version.Version, "commit": src.Version.Commit, "goversion": src.Version.GoVersion},
 	})
 	build.Set(1)
-	m.reg.MustRegister(tokens, seconds, signIns, m.api, build,
+	m.reg.MustRegister(tokens, seconds, signIns, m.api, apiSeconds, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.SigningKeyCreated != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -211,17 +220,23 @@ func (m *Metrics) SignIn(outcome string) {
 	}
 }
 
-// API wraps the Management API's handler (a *http.ServeMux) and counts its
+// API wraps the Management API's handler (a *http.ServeMux), counts its
 // requests by the pattern the mux matched, which it records in the request
-// it was given.
+// it was given, and times them as reads or writes.
 func (m *Metrics) API(next http.Handler) http.Handler {
 	if m == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		r.Pattern = ""
 		next.ServeHTTP(sw, r)
+		kind := 1
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			kind = 0
+		}
+		m.apiSeconds[kind].Observe(time.Since(start).Seconds())
 		route := r.Pattern
 		if route == "" || route == "/api/" {
 			route = "unmatched"

@@ -61,17 +61,34 @@ func TestAPI(t *testing.T) {
 		}
 		w.Write([]byte("ok"))
 	})
+	mux.HandleFunc("PATCH /api/things/{id}", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(30 * time.Millisecond) // a slow write: its time must land above the 25 ms bucket
+		w.WriteHeader(http.StatusNoContent)
+	})
 	h := m.API(mux)
 	for _, p := range []string{"/api/things/a", "/api/things/b", "/api/things/missing", "/api/else"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
 	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("PATCH", "/api/things/a", nil))
 	var got []string
 	for _, s := range family(t, m, "gatehouse_management_requests_total") {
 		got = append(got, s.GetLabel()[0].GetValue()+" "+s.GetLabel()[1].GetValue()+" "+strconv.Itoa(int(s.GetCounter().GetValue())))
 	}
-	want := []string{"GET /api/things/{id} 200 2", "GET /api/things/{id} 404 1", "unmatched 404 1"}
+	want := []string{"GET /api/things/{id} 200 2", "GET /api/things/{id} 404 1", "PATCH /api/things/{id} 204 1", "unmatched 404 1"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("series %q, want %q", got, want)
+	}
+	times := map[string]*dto.Histogram{}
+	for _, s := range family(t, m, "gatehouse_management_request_duration_seconds") {
+		times[s.GetLabel()[0].GetValue()] = s.GetHistogram()
+	}
+	if r, w := times["read"], times["write"]; r == nil || w == nil || r.GetSampleCount() != 4 || w.GetSampleCount() != 1 {
+		t.Fatalf("durations: read %v, write %v; want 4 reads and 1 write", r, w)
+	}
+	if w := times["write"]; w.GetSampleSum() < 0.03 || w.GetBucket()[slices.IndexFunc(w.GetBucket(), func(b *dto.Bucket) bool {
+		return b.GetUpperBound() == 0.025
+	})].GetCumulativeCount() != 0 {
+		t.Fatalf("the 30 ms write: sum %v, buckets %v", w.GetSampleSum(), w.GetBucket())
 	}
 }
 
