@@ -5,11 +5,11 @@
 -- after each checkpoint and written to the WAL whole (full-page images).
 -- Measured with 100,000 apps at 10,000 tokens/s: one third of all WAL, and
 -- Management API commits waiting for those flushes (a bare UPDATE's p99
--- under that load: 190-205 ms with the B-tree, 60-80 ms without it).
+-- under that load: 190 and 206 ms with the B-tree, 60 and 69 ms without it).
 --
 -- A BRIN index keeps, for each range of 32 heap pages (about 470 rows), a
 -- bloom filter of the application ids in it: inserts touch only the last
--- range's summary, the index is about 7 bytes a row instead of 70, and a
+-- range's summary, the index is a few bytes a row instead of about 70, and a
 -- filter on one app reads the ranges that may hold it (1% false positives)
 -- rather than the whole log. Rows are summarized by autosummarize when
 -- autovacuum runs, and every few seconds by Gatehouse itself
