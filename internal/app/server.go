@@ -140,14 +140,15 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	s.revoked = revoke.New(revoke.Config{Store: st, Now: opts.Now, Notify: s.announceRevocation})
+	s.revoked = revoke.New(revoke.Config{Store: st, Now: opts.Now,
+		Announcement: change.Set{Revoked: true, Origin: s.origin}.Encode()})
 	if err := s.revoked.Load(ctx); err != nil {
 		return err
 	}
 	s.scripts = customizer.New(customizer.Options{Timeout: cfg.CustomizerTimeout, Memory: cfg.CustomizerMemory, Logger: s.log})
 	s.svc = management.New(management.Config{
 		Store: st, Box: box, Indicator: cfg.ManagementAPIIndicator, SigningAlg: cfg.SigningAlg,
-		OnChange: s.changed, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
+		OnChange: s.changed, Origin: s.origin, Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 		Customizer: s.scripts,
 	})
 	if err := s.svc.Seed(ctx); err != nil {
@@ -306,8 +307,9 @@ func (s *Server) FlushAudit(ctx context.Context) error { return s.audit.Flush(ct
 
 // changed runs after every committed write, with what it changed: this
 // instance drops exactly those grants at once (the service has already put
-// new keys or a new customizer in force here), then tells the others
-// sharing a PostgreSQL database (see listen), which reload what it names.
+// new keys or a new customizer in force here). The others sharing a
+// PostgreSQL database were told by the write's own transaction (see
+// management.Service.write and listen) and reload what it names.
 func (s *Server) changed(c change.Set) {
 	if c.Empty() {
 		return
@@ -316,10 +318,6 @@ func (s *Server) changed(c change.Set) {
 		s.cache.SetCustomizer(s.svc.ClientCredentialsCustomizer() != nil)
 	}
 	s.cache.Apply(c)
-	c.Origin = s.origin
-	if err := s.store.Notify(context.Background(), c.Encode()); err != nil {
-		s.log.Error("cannot notify other instances of a change; they see it when they resync", "err", err)
-	}
 }
 
 // apply makes this instance see change c, whoever made it.
@@ -341,14 +339,6 @@ func (s *Server) apply(ctx context.Context, c change.Set) {
 		s.cache.SetCustomizer(s.svc.ClientCredentialsCustomizer() != nil)
 	}
 	s.cache.Apply(c)
-}
-
-// announceRevocation tells the other instances sharing a PostgreSQL
-// database to reload the revocation denylist (see listen).
-func (s *Server) announceRevocation(ctx context.Context) {
-	if err := s.store.Notify(ctx, change.Set{Revoked: true, Origin: s.origin}.Encode()); err != nil {
-		s.log.Error("cannot notify other instances of a revocation; they see it after their restart", "err", err)
-	}
 }
 
 // listen follows the changes other instances announce (PostgreSQL only),

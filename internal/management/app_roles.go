@@ -47,7 +47,7 @@ func (s *Service) ListAppRoles(ctx context.Context, appID string, search store.S
 func (s *Service) AddAppRoles(ctx context.Context, appID string, roleIDs []string) ([]string, error) {
 	t := s.cfg.Tenant
 	added := []string{}
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
 		if err := s.m2mApp(ctx, q, appID); err != nil {
 			return err
 		}
@@ -75,13 +75,13 @@ func (s *Service) AddAppRoles(ctx context.Context, appID string, roleIDs []strin
 		if missing != "" {
 			return notExistsWithID("roles", missing)
 		}
+		if len(added) > 0 {
+			*c = change.App(appID)
+		}
 		return s.insertAppRoles(ctx, q, appID, added)
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(added) > 0 {
-		s.announce(change.App(appID))
 	}
 	return added, nil
 }
@@ -104,8 +104,7 @@ func (s *Service) insertAppRoles(ctx context.Context, q *store.Queries, appID st
 // entity.db_constraint_violated (as Logto, which lets the database check).
 func (s *Service) ReplaceAppRoles(ctx context.Context, appID string, roleIDs []string) error {
 	t := s.cfg.Tenant
-	wrote := false
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	return s.write(ctx, func(q *store.Queries, c *change.Set) error {
 		if err := s.m2mApp(ctx, q, appID); err != nil {
 			return err
 		}
@@ -137,26 +136,20 @@ func (s *Service) ReplaceAppRoles(ctx context.Context, appID string, roleIDs []s
 				if err := q.DeleteApplicationRole(ctx, t, appID, id); err != nil {
 					return err
 				}
-				wrote = true
+				*c = change.App(appID)
 			}
 		}
-		wrote = wrote || len(add) > 0
+		if len(add) > 0 {
+			*c = change.App(appID)
+		}
 		return s.insertAppRoles(ctx, q, appID, add)
 	})
-	if err != nil {
-		return err
-	}
-	if wrote {
-		s.announce(change.App(appID))
-	}
-	return nil
 }
 
 // RemoveAppRole takes role roleID from application appID; 404
 // entity.not_found if the application does not hold it.
 func (s *Service) RemoveAppRole(ctx context.Context, appID, roleID string) error {
-	st := s.cfg.Store
-	err := st.Tx(ctx, func(q *store.Queries) error {
+	return s.write(ctx, func(q *store.Queries, c *change.Set) error {
 		if err := s.m2mApp(ctx, q, appID); err != nil {
 			return err
 		}
@@ -165,11 +158,7 @@ func (s *Service) RemoveAppRole(ctx context.Context, appID, roleID string) error
 		} else if err != nil {
 			return err
 		}
+		*c = change.App(appID)
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	s.announce(change.App(appID))
-	return nil
 }

@@ -86,7 +86,8 @@ func (s *Service) CreateAppSecret(ctx context.Context, appID, name string, expir
 	if err != nil {
 		return nil, err
 	}
-	err = s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err = s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appID)
 		app, err := q.GetApplication(ctx, s.cfg.Tenant, appID)
 		if errors.Is(err, store.ErrNotFound) {
 			// Logto inserts straight away: the foreign key answers.
@@ -106,7 +107,6 @@ func (s *Service) CreateAppSecret(ctx context.Context, appID, name string, expir
 	if err != nil {
 		return nil, err
 	}
-	s.announce(change.App(appID))
 	return &SecretView{TenantID: sec.TenantID, ApplicationID: appID, Name: name, Value: plain, CreatedAt: now, ExpiresAt: expiresAt}, nil
 }
 
@@ -115,7 +115,8 @@ func (s *Service) CreateAppSecret(ctx context.Context, appID, name string, expir
 // application.secret_name_exists if newName is taken.
 func (s *Service) RenameAppSecret(ctx context.Context, appID, name, newName string) (*SecretView, error) {
 	var sec *rbac.Secret
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appID)
 		err := q.RenameSecret(ctx, s.cfg.Tenant, appID, name, newName)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -131,22 +132,20 @@ func (s *Service) RenameAppSecret(ctx context.Context, appID, name, newName stri
 	if err != nil {
 		return nil, err
 	}
-	s.announce(change.App(appID))
 	return s.view(sec)
 }
 
 // DeleteAppSecret deletes a secret; it stops working at once. 404
 // entity.not_found if there is none.
 func (s *Service) DeleteAppSecret(ctx context.Context, appID, name string) error {
-	err := s.cfg.Store.DeleteSecret(ctx, s.cfg.Tenant, appID, name)
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appID)
+		return q.DeleteSecret(ctx, s.cfg.Tenant, appID, name)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	}
-	if err != nil {
-		return err
-	}
-	s.announce(change.App(appID))
-	return nil
+	return err
 }
 
 // DeleteLegacySecret is Logto's removal of an application's legacy

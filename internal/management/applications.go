@@ -114,7 +114,8 @@ func (s *Service) CreateApplication(ctx context.Context, in AppCreate) (*rbac.Ap
 		return nil, err
 	}
 	var out *rbac.Application
-	err = s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err = s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(id) // forgets that id was unknown
 		app := &rbac.Application{TenantID: s.cfg.Tenant, ID: id, Name: in.Name, Description: in.Description, Type: in.Type,
 			OIDCClientMetadata: in.OIDCClientMetadata, CustomClientMetadata: in.CustomClientMetadata, CustomData: in.CustomData,
 			CreatedAt: now}
@@ -130,7 +131,6 @@ func (s *Service) CreateApplication(ctx context.Context, in AppCreate) (*rbac.Ap
 	if err != nil {
 		return nil, err
 	}
-	s.announce(change.App(id)) // forgets that id was unknown
 	return out, nil
 }
 
@@ -170,11 +170,8 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, p AppPatch) 
 		// the read-modify-write transaction took five.
 		return s.patchApplication(ctx, id, p)
 	}
-	var (
-		out   *rbac.Application
-		wrote bool
-	)
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	var out *rbac.Application
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
 		app, err := q.GetApplication(ctx, t, id)
 		if err != nil {
 			return appNotFound(err, id)
@@ -184,8 +181,12 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, p AppPatch) 
 				"The feature is only available for protected applications.")
 		}
 		if p.IsAdmin != nil {
-			if wrote, err = s.setAdmin(ctx, q, id, *p.IsAdmin); err != nil {
+			wrote, err := s.setAdmin(ctx, q, id, *p.IsAdmin)
+			if err != nil {
 				return err
+			}
+			if wrote {
+				*c = change.App(id)
 			}
 		}
 		changed := false
@@ -205,16 +206,13 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, p AppPatch) 
 			if err := q.UpdateApplication(ctx, app); err != nil {
 				return storeError(err)
 			}
-			wrote = true
+			*c = change.App(id)
 		}
 		out, err = q.GetApplication(ctx, t, id)
 		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if wrote {
-		s.announce(change.App(id))
 	}
 	return out, nil
 }
@@ -233,13 +231,18 @@ func (s *Service) patchApplication(ctx context.Context, id string, p AppPatch) (
 		}
 		return app, nil
 	}
-	app, err := s.cfg.Store.PatchApplication(ctx, s.cfg.Tenant, id, c)
+	var app *rbac.Application
+	err := s.write(ctx, func(q *store.Queries, set *change.Set) error {
+		*set = change.App(id)
+		var err error
+		app, err = q.PatchApplication(ctx, s.cfg.Tenant, id, c)
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, appNotFound(err, id)
 	} else if err != nil {
 		return nil, storeError(err)
 	}
-	s.announce(change.App(id))
 	return app, nil
 }
 
@@ -275,10 +278,13 @@ func (s *Service) setAdmin(ctx context.Context, q *store.Queries, appID string, 
 // DeleteApplication deletes application id with its secrets and role
 // links.
 func (s *Service) DeleteApplication(ctx context.Context, id string) error {
-	if err := s.cfg.Store.DeleteApplication(ctx, s.cfg.Tenant, id); err != nil {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(id)
+		return q.DeleteApplication(ctx, s.cfg.Tenant, id)
+	})
+	if err != nil {
 		return appNotFound(err, id)
 	}
-	s.announce(change.App(id))
 	return nil
 }
 
@@ -286,13 +292,18 @@ func (s *Service) DeleteApplication(ctx context.Context, id string) error {
 // application id and returns the result; 404 entity.not_exists if there is
 // no such application.
 func (s *Service) MergeApplicationCustomData(ctx context.Context, id string, patch map[string]json.RawMessage) (json.RawMessage, error) {
-	merged, err := s.cfg.Store.MergeApplicationCustomData(ctx, s.cfg.Tenant, id, patch)
+	var merged json.RawMessage
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(id) // the JWT customizer sees custom data
+		var err error
+		merged, err = q.MergeApplicationCustomData(ctx, s.cfg.Tenant, id, patch)
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notExists(applicationsTable)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("management: custom data: %w", err)
 	}
-	s.announce(change.App(id)) // the JWT customizer sees custom data
 	return merged, nil
 }

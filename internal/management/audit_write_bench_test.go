@@ -10,12 +10,18 @@ import (
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
-// BenchmarkPatchApplicationWrite is one whole Management API write on
-// SQLite, in process (token check, transaction, grant cache invalidation,
-// admin audit entry): the scale against which BenchmarkWriteAudit's
-// overhead is read.
+// BenchmarkPatchApplicationWrite is one whole Management API write, in
+// process (token check, transaction with its change notification, grant
+// cache invalidation, admin audit entry), on each engine: the scale
+// against which BenchmarkWriteAudit's overhead is read.
 func BenchmarkPatchApplicationWrite(b *testing.B) {
-	e := apptest.New(b, storetest.SQLite(b))
+	for _, eng := range storetest.Engines(b) {
+		b.Run(eng.Name, func(b *testing.B) { benchmarkPatch(b, eng.DSN(b)) })
+	}
+}
+
+func benchmarkPatch(b *testing.B, dsn string) {
+	e := apptest.New(b, dsn)
 	h := e.Server.Handler()
 	auth := "Bearer " + e.AdminToken()
 	path := "/api/applications/" + apptest.BootstrapID

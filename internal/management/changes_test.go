@@ -11,6 +11,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/change"
 	"github.com/gatehouse/gatehouse/internal/rbac"
@@ -122,32 +123,120 @@ func changedApps(a, b grantState) []string {
 }
 
 // announced is one OnChange call: the Set, and the grant state read during
-// the call.
+// the call. On PostgreSQL, notified says whether the other instances'
+// notification of that Set had arrived by then (it must: it is sent inside
+// the write's transaction); a notification no OnChange call matched is an
+// announced of its own, with stray set.
 type announced struct {
-	set   change.Set
-	state grantState
-	err   error
+	set      change.Set
+	state    grantState
+	err      error
+	notified *bool
+	stray    bool
 }
 
-// recorder is an OnChange hook that keeps what it was called with.
+// testOrigin is the Origin of the Services of these tests.
+const testOrigin = "test-instance"
+
+// recorder is an OnChange hook that keeps what it was called with and, on
+// PostgreSQL, listens to the change channel as another instance would.
 type recorder struct {
-	st  *store.Store
-	mu  sync.Mutex
-	got []announced
+	st    *store.Store
+	mu    sync.Mutex
+	got   []announced
+	notes []note // PostgreSQL: payloads received since the last take
+	seq   int
+}
+
+type note struct {
+	payload string
+	matched bool
+}
+
+// listen starts the listener on PostgreSQL (and nothing on SQLite).
+func (r *recorder) listen(t *testing.T) {
+	if r.st.Dialect() != "postgres" {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.st.Listen(ctx, func(p string) {
+			if p == "" {
+				return
+			}
+			r.mu.Lock()
+			r.notes = append(r.notes, note{payload: p})
+			r.mu.Unlock()
+		}, ready, nil)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no listener after 10s")
+	}
+}
+
+// await waits up to 5 s for a notification that matches, and marks it.
+func (r *recorder) await(match func(payload string) bool) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		r.mu.Lock()
+		for i := range r.notes {
+			if !r.notes[i].matched && match(r.notes[i].payload) {
+				r.notes[i].matched = true
+				r.mu.Unlock()
+				return true
+			}
+		}
+		r.mu.Unlock()
+	}
+	return false
 }
 
 func (r *recorder) OnChange(c change.Set) {
 	gs, err := readGrantState(context.Background(), r.st)
+	a := announced{set: c, state: gs, err: err}
+	if r.st.Dialect() == "postgres" {
+		ok := r.await(func(p string) bool {
+			n := change.Decode(p)
+			o := n.Origin
+			n.Origin = ""
+			return o == testOrigin && reflect.DeepEqual(norm(n), norm(c))
+		})
+		a.notified = &ok
+	}
 	r.mu.Lock()
-	r.got = append(r.got, announced{set: c, state: gs, err: err})
+	r.got = append(r.got, a)
 	r.mu.Unlock()
 }
 
+// take returns what was announced since the last take. On PostgreSQL it
+// first sends a notification of its own and waits for it: notifications
+// arrive in commit order, so every write's has arrived by then.
 func (r *recorder) take() []announced {
+	if r.st.Dialect() == "postgres" {
+		r.seq++
+		sentinel := fmt.Sprintf("sentinel-%d", r.seq)
+		if err := r.st.Notify(context.Background(), sentinel); err != nil {
+			panic(err)
+		}
+		if !r.await(func(p string) bool { return p == sentinel }) {
+			panic("the test's own notification did not arrive within 5s")
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.got
 	r.got = nil
+	for _, n := range r.notes {
+		if !n.matched {
+			out = append(out, announced{set: change.Decode(n.payload), stray: true})
+		}
+	}
+	r.notes = nil
 	return out
 }
 
@@ -180,7 +269,8 @@ func newChangeService(t *testing.T, eng storetest.Engine) (*Service, *store.Stor
 		t.Fatal(err)
 	}
 	rec := &recorder{st: st}
-	s := New(Config{Store: st, Box: box, Indicator: "https://default.logto.app/api", OnChange: rec.OnChange})
+	rec.listen(t)
+	s := New(Config{Store: st, Box: box, Indicator: "https://default.logto.app/api", OnChange: rec.OnChange, Origin: testOrigin})
 	return s, st, rec
 }
 
@@ -360,7 +450,11 @@ func checkAnnounced(t *testing.T, want change.Set, got []announced, before, afte
 	t.Helper()
 	if want.Empty() {
 		for _, a := range got {
-			t.Errorf("announced %+v, want nothing", a.set)
+			if a.stray {
+				t.Errorf("notified %+v to the other instances, want nothing", a.set)
+			} else {
+				t.Errorf("announced %+v, want nothing", a.set)
+			}
 		}
 		if d := changedApps(before, after); len(d) > 0 || before.resources != after.resources || before.keys != after.keys {
 			t.Errorf("nothing announced, but applications %q changed (resources changed: %t, keys changed: %t)",
@@ -369,13 +463,19 @@ func checkAnnounced(t *testing.T, want change.Set, got []announced, before, afte
 		return
 	}
 	if len(got) != 1 {
-		sets := make([]change.Set, len(got))
+		sets := make([]string, len(got))
 		for i, a := range got {
-			sets[i] = a.set
+			sets[i] = fmt.Sprintf("%+v (stray notification: %t)", a.set, a.stray)
 		}
-		t.Fatalf("announced %d times (%+v), want once: %+v", len(got), sets, want)
+		t.Fatalf("announced %d times (%q), want once: %+v", len(got), sets, want)
 	}
 	a := got[0]
+	if a.stray {
+		t.Fatalf("notified %+v to the other instances, but OnChange was not called", a.set)
+	}
+	if a.notified != nil && !*a.notified {
+		t.Errorf("OnChange(%+v) ran, but the other instances had not been notified of it within 5s (the notification must be sent in the write's transaction)", a.set)
+	}
 	if !reflect.DeepEqual(norm(a.set), norm(want)) {
 		t.Errorf("announced %+v\nwant      %+v", a.set, want)
 	}

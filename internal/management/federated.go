@@ -46,7 +46,8 @@ func (s *Service) CreateFederatedCredential(ctx context.Context, appID string, i
 	if c.Claims == nil {
 		c.Claims = map[string]string{}
 	}
-	err = s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err = s.write(ctx, func(q *store.Queries, set *change.Set) error {
+		*set = change.App(appID)
 		if _, err := q.GetApplication(ctx, s.cfg.Tenant, appID); err != nil {
 			return appNotFound(err, appID)
 		}
@@ -68,20 +69,18 @@ func (s *Service) CreateFederatedCredential(ctx context.Context, appID string, i
 	if err != nil {
 		return nil, err
 	}
-	s.announce(change.App(appID))
 	return c, nil
 }
 
 // DeleteFederatedCredential removes credential id of application appID;
 // 404 entity.not_exists_with_id when there is none.
 func (s *Service) DeleteFederatedCredential(ctx context.Context, appID, id string) error {
-	err := s.cfg.Store.DeleteFederatedCredential(ctx, s.cfg.Tenant, appID, id)
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appID)
+		return q.DeleteFederatedCredential(ctx, s.cfg.Tenant, appID, id)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return notExistsWithID(federatedTable, id)
 	}
-	if err != nil {
-		return err
-	}
-	s.announce(change.App(appID))
-	return nil
+	return err
 }

@@ -221,7 +221,8 @@ func (s *Service) writeJWTCustomizer(ctx context.Context, next func(old *JWTCust
 	s.jwt.mu.Lock()
 	defer s.jwt.mu.Unlock()
 	var v *JWTCustomizer
-	err = s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	set, err := s.commit(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Customizer: true}
 		var old *JWTCustomizer
 		raw, err := q.GetConfig(ctx, s.cfg.Tenant, JWTCustomizerKey)
 		switch {
@@ -250,7 +251,7 @@ func (s *Service) writeJWTCustomizer(ctx context.Context, next func(old *JWTCust
 		return nil, false, err
 	}
 	s.install(v)
-	s.announce(change.Set{Customizer: true})
+	s.announce(set)
 	return value, created, nil
 }
 
@@ -259,7 +260,10 @@ func (s *Service) writeJWTCustomizer(ctx context.Context, next func(old *JWTCust
 func (s *Service) DeleteJWTCustomizer(ctx context.Context) error {
 	s.jwt.mu.Lock()
 	defer s.jwt.mu.Unlock()
-	err := s.cfg.Store.DeleteConfig(ctx, s.cfg.Tenant, JWTCustomizerKey)
+	set, err := s.commit(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Customizer: true}
+		return q.DeleteConfig(ctx, s.cfg.Tenant, JWTCustomizerKey)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	}
@@ -267,7 +271,7 @@ func (s *Service) DeleteJWTCustomizer(ctx context.Context) error {
 		return err
 	}
 	s.install(nil)
-	s.announce(change.Set{Customizer: true})
+	s.announce(set)
 	return nil
 }
 

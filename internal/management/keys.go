@@ -234,7 +234,8 @@ func (s *Service) RotateSigningKeys(ctx context.Context, kind string, grace int6
 		k.EffectiveAt = &at
 	}
 	var list []rbac.SigningKey
-	err = s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	set, err := s.commit(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Keys: true}
 		var err error
 		if list, _, err = s.lockedKeys(ctx, q); err != nil {
 			return err
@@ -261,7 +262,7 @@ func (s *Service) RotateSigningKeys(ctx context.Context, kind string, grace int6
 	if err != nil {
 		return nil, fmt.Errorf("management: rotate signing keys: %w", err)
 	}
-	if err := s.keysChanged(ctx); err != nil {
+	if err := s.keysChanged(ctx, set); err != nil {
 		return nil, err
 	}
 	return byRotationOrder(list), nil
@@ -272,7 +273,8 @@ func (s *Service) RotateSigningKeys(ctx context.Context, kind string, grace int6
 // an unknown id, 422 oidc.only_previous_key_can_be_deleted for a Current or
 // Next key. Tokens it signed stop verifying at once.
 func (s *Service) DeleteSigningKey(ctx context.Context, id string) error {
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	set, err := s.commit(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Keys: true}
 		list, _, err := s.lockedKeys(ctx, q)
 		if err != nil {
 			return err
@@ -294,36 +296,40 @@ func (s *Service) DeleteSigningKey(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("management: delete signing key: %w", err)
 	}
-	return s.keysChanged(ctx)
+	return s.keysChanged(ctx, set)
 }
 
 // keysChanged puts the stored keys in force at once (discovery and JWKS
-// follow the set in force) and announces the committed change, also when
-// this instance could not load it: the other instances still can.
-func (s *Service) keysChanged(ctx context.Context) error {
+// follow the set in force) and hands the committed change c to OnChange,
+// also when this instance could not load it (the other instances were told
+// at the commit).
+func (s *Service) keysChanged(ctx context.Context, c change.Set) error {
 	err := s.LoadKeys(ctx)
-	s.announce(change.Set{Keys: true})
+	s.announce(c)
 	return err
 }
 
 // promoteDue promotes a due Next key in a transaction of its own and
 // returns the keys after it.
 func (s *Service) promoteDue(ctx context.Context) ([]rbac.SigningKey, error) {
-	var (
-		list    []rbac.SigningKey
-		changed bool
-	)
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
-		var err error
+	var list []rbac.SigningKey
+	set, err := s.commit(ctx, func(q *store.Queries, c *change.Set) error {
+		var (
+			changed bool
+			err     error
+		)
 		list, changed, err = s.lockedKeys(ctx, q)
+		if changed {
+			*c = change.Set{Keys: true}
+		}
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("management: promote signing key: %w", err)
 	}
-	if changed {
+	if !set.Empty() {
 		s.cfg.Logger.Info("signing key promoted", "tenant", s.cfg.Tenant)
-		s.announce(change.Set{Keys: true})
+		s.announce(set)
 	}
 	return list, nil
 }
@@ -399,7 +405,8 @@ func byRotationOrder(list []rbac.SigningKey) []rbac.SigningKey {
 // an unknown id, 422 oidc.invalid_request for a key that is not Next. The
 // Current key stays in force.
 func (s *Service) CancelNextSigningKey(ctx context.Context, id string) error {
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	set, err := s.commit(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Keys: true}
 		list, _, err := s.lockedKeys(ctx, q)
 		if err != nil {
 			return err
@@ -418,5 +425,5 @@ func (s *Service) CancelNextSigningKey(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("management: cancel signing key: %w", err)
 	}
-	return s.keysChanged(ctx)
+	return s.keysChanged(ctx, set)
 }

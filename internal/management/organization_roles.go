@@ -133,15 +133,20 @@ func (s *Service) GetOrganizationRole(ctx context.Context, id string) (*store.Or
 // none, 422 if the new name is taken. A new type changes grants (only
 // MachineToMachine roles grant anything to applications).
 func (s *Service) UpdateOrganizationRole(ctx context.Context, id string, u store.TemplateUpdate) (*store.OrganizationRole, error) {
-	r, err := s.cfg.Store.UpdateOrganizationRole(ctx, s.cfg.Tenant, id, u)
+	var r *store.OrganizationRole
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		if u.Type != "" {
+			*c = change.Set{OrganizationRoles: []string{id}}
+		}
+		var err error
+		r, err = q.UpdateOrganizationRole(ctx, s.cfg.Tenant, id, u)
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notExistsWithID(organizationRolesTable, id)
 	}
 	if err != nil {
 		return nil, wrapService("update organization role", organizationError(err))
-	}
-	if u.Type != "" {
-		s.announce(change.Set{OrganizationRoles: []string{id}})
 	}
 	return r, nil
 }
@@ -149,12 +154,15 @@ func (s *Service) UpdateOrganizationRole(ctx context.Context, id string, u store
 // DeleteOrganizationRole deletes an organization role and takes it from
 // every member; 404 entity.not_found if there is none.
 func (s *Service) DeleteOrganizationRole(ctx context.Context, id string) error {
-	if err := s.cfg.Store.DeleteOrganizationRole(ctx, s.cfg.Tenant, id); errors.Is(err, store.ErrNotFound) {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{OrganizationRoles: []string{id}}
+		return q.DeleteOrganizationRole(ctx, s.cfg.Tenant, id)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: delete organization role: %w", err)
 	}
-	s.announce(change.Set{OrganizationRoles: []string{id}})
 	return nil
 }
 
@@ -189,7 +197,10 @@ func (s *Service) ListOrganizationRoleResourceScopes(ctx context.Context, roleID
 // takes every scope of that kind away. An unknown role or scope is 422
 // entity.relation_foreign_key_not_found.
 func (s *Service) SetOrganizationRoleScopes(ctx context.Context, roleID string, ids []string, resource, replace bool) error {
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		if replace || len(ids) > 0 {
+			*c = change.Set{OrganizationRoles: []string{roleID}}
+		}
 		if replace {
 			if _, err := q.GetOrganizationRole(ctx, s.cfg.Tenant, roleID); errors.Is(err, store.ErrNotFound) {
 				return foreignKeyNotFound(http.StatusUnprocessableEntity)
@@ -212,9 +223,6 @@ func (s *Service) SetOrganizationRoleScopes(ctx context.Context, roleID string, 
 	if err != nil {
 		return wrapService("set organization role scopes", err)
 	}
-	if replace || len(ids) > 0 {
-		s.announce(change.Set{OrganizationRoles: []string{roleID}})
-	}
 	return nil
 }
 
@@ -222,15 +230,18 @@ func (s *Service) SetOrganizationRoleScopes(ctx context.Context, roleID string, 
 // resource scope when resource) from a role; 404 entity.not_found when the
 // role does not hold it.
 func (s *Service) RemoveOrganizationRoleScope(ctx context.Context, roleID, scopeID string, resource bool) error {
-	del := s.cfg.Store.DeleteOrganizationRoleScope
-	if resource {
-		del = s.cfg.Store.DeleteOrganizationRoleResourceScope
-	}
-	if err := del(ctx, s.cfg.Tenant, roleID, scopeID); errors.Is(err, store.ErrNotFound) {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{OrganizationRoles: []string{roleID}}
+		del := q.DeleteOrganizationRoleScope
+		if resource {
+			del = q.DeleteOrganizationRoleResourceScope
+		}
+		return del(ctx, s.cfg.Tenant, roleID, scopeID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: remove organization role scope: %w", err)
 	}
-	s.announce(change.Set{OrganizationRoles: []string{roleID}})
 	return nil
 }

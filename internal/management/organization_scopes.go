@@ -53,15 +53,20 @@ func (s *Service) GetOrganizationScope(ctx context.Context, id string) (*store.O
 // none, 422 if the new name is taken. A rename changes what organization
 // tokens carry, for members of any organization whose roles hold it.
 func (s *Service) UpdateOrganizationScope(ctx context.Context, id string, u store.TemplateUpdate) (*store.OrganizationScope, error) {
-	sc, err := s.cfg.Store.UpdateOrganizationScope(ctx, s.cfg.Tenant, id, u)
+	var sc *store.OrganizationScope
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		if u.Name != nil {
+			*c = change.Set{OrganizationTemplate: true}
+		}
+		var err error
+		sc, err = q.UpdateOrganizationScope(ctx, s.cfg.Tenant, id, u)
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notExistsWithID(organizationScopesTable, id)
 	}
 	if err != nil {
 		return nil, wrapService("update organization scope", organizationError(err))
-	}
-	if u.Name != nil {
-		s.announce(change.Set{OrganizationTemplate: true})
 	}
 	return sc, nil
 }
@@ -69,11 +74,14 @@ func (s *Service) UpdateOrganizationScope(ctx context.Context, id string, u stor
 // DeleteOrganizationScope deletes an organization scope and takes it from
 // every role; 404 entity.not_found if there is none.
 func (s *Service) DeleteOrganizationScope(ctx context.Context, id string) error {
-	if err := s.cfg.Store.DeleteOrganizationScope(ctx, s.cfg.Tenant, id); errors.Is(err, store.ErrNotFound) {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{OrganizationTemplate: true}
+		return q.DeleteOrganizationScope(ctx, s.cfg.Tenant, id)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: delete organization scope: %w", err)
 	}
-	s.announce(change.Set{OrganizationTemplate: true})
 	return nil
 }

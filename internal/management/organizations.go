@@ -136,12 +136,15 @@ func (s *Service) UpdateOrganization(ctx context.Context, id string, u store.Org
 // DeleteOrganization deletes an organization with its memberships; 404
 // entity.not_found if there is none.
 func (s *Service) DeleteOrganization(ctx context.Context, id string) error {
-	if err := s.cfg.Store.DeleteOrganization(ctx, s.cfg.Tenant, id); errors.Is(err, store.ErrNotFound) {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Organizations: []string{id}}
+		return q.DeleteOrganization(ctx, s.cfg.Tenant, id)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: delete organization: %w", err)
 	}
-	s.announce(change.Set{Organizations: []string{id}})
 	return nil
 }
 
@@ -178,7 +181,8 @@ func (s *Service) ListOrganizationApplications(ctx context.Context, orgID string
 // entity.db_constraint_violated.
 func (s *Service) AddOrganizationApplications(ctx context.Context, orgID string, appIDs []string) error {
 	appIDs = dedupe(appIDs)
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appIDs...)
 		for _, id := range appIDs {
 			if err := q.InsertOrganizationApplication(ctx, s.cfg.Tenant, orgID, id); err != nil {
 				return organizationError(err)
@@ -189,7 +193,6 @@ func (s *Service) AddOrganizationApplications(ctx context.Context, orgID string,
 	if err != nil {
 		return wrapService("add organization applications", err)
 	}
-	s.announce(change.App(appIDs...))
 	return nil
 }
 
@@ -200,7 +203,8 @@ func (s *Service) AddOrganizationApplications(ctx context.Context, orgID string,
 // members after).
 func (s *Service) ReplaceOrganizationApplications(ctx context.Context, orgID string, appIDs []string) error {
 	appIDs = dedupe(appIDs)
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Apps: appIDs, Organizations: []string{orgID}}
 		if _, err := q.GetOrganization(ctx, s.cfg.Tenant, orgID); errors.Is(err, store.ErrNotFound) {
 			return foreignKeyNotFound(http.StatusUnprocessableEntity)
 		} else if err != nil {
@@ -219,7 +223,6 @@ func (s *Service) ReplaceOrganizationApplications(ctx context.Context, orgID str
 	if err != nil {
 		return wrapService("replace organization applications", err)
 	}
-	s.announce(change.Set{Apps: appIDs, Organizations: []string{orgID}})
 	return nil
 }
 
@@ -227,12 +230,15 @@ func (s *Service) ReplaceOrganizationApplications(ctx context.Context, orgID str
 // organization; 404 entity.not_found if it is not a member. Its next token
 // request for the organization is refused.
 func (s *Service) RemoveOrganizationApplication(ctx context.Context, orgID, appID string) error {
-	if err := s.cfg.Store.DeleteOrganizationApplication(ctx, s.cfg.Tenant, orgID, appID); errors.Is(err, store.ErrNotFound) {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appID)
+		return q.DeleteOrganizationApplication(ctx, s.cfg.Tenant, orgID, appID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: remove organization application: %w", err)
 	}
-	s.announce(change.App(appID))
 	return nil
 }
 
@@ -272,7 +278,10 @@ func (s *Service) ListOrganizationApplicationRoles(ctx context.Context, orgID, a
 // entity.relation_foreign_key_not_found.
 func (s *Service) AddOrganizationApplicationRoles(ctx context.Context, orgID string, appIDs, roleIDs []string, checkMember bool) error {
 	appIDs = dedupe(appIDs)
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		if len(roleIDs) > 0 {
+			*c = change.App(appIDs...)
+		}
 		for _, appID := range appIDs {
 			if checkMember {
 				if err := s.checkMembership(ctx, q, orgID, appID); err != nil {
@@ -290,16 +299,14 @@ func (s *Service) AddOrganizationApplicationRoles(ctx context.Context, orgID str
 	if err != nil {
 		return wrapService("add organization application roles", err)
 	}
-	if len(roleIDs) > 0 {
-		s.announce(change.App(appIDs...))
-	}
 	return nil
 }
 
 // ReplaceOrganizationApplicationRoles makes roleIDs the organization roles
 // a member application holds in the organization.
 func (s *Service) ReplaceOrganizationApplicationRoles(ctx context.Context, orgID, appID string, roleIDs []string) error {
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appID)
 		if err := s.checkMembership(ctx, q, orgID, appID); err != nil {
 			return err
 		}
@@ -316,7 +323,6 @@ func (s *Service) ReplaceOrganizationApplicationRoles(ctx context.Context, orgID
 	if err != nil {
 		return wrapService("replace organization application roles", err)
 	}
-	s.announce(change.App(appID))
 	return nil
 }
 
@@ -325,16 +331,18 @@ func (s *Service) ReplaceOrganizationApplicationRoles(ctx context.Context, orgID
 // it does not hold the role. Its next token request no longer gets the
 // role's scopes.
 func (s *Service) RemoveOrganizationApplicationRole(ctx context.Context, orgID, appID, roleID string) error {
-	q := s.cfg.Store.Queries
-	if err := s.checkMembership(ctx, q, orgID, appID); err != nil {
-		return wrapService("remove organization application role", err)
-	}
-	if err := q.DeleteOrganizationApplicationRole(ctx, s.cfg.Tenant, orgID, appID, roleID); errors.Is(err, store.ErrNotFound) {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		if err := s.checkMembership(ctx, q, orgID, appID); err != nil {
+			return err
+		}
+		*c = change.App(appID)
+		return q.DeleteOrganizationApplicationRole(ctx, s.cfg.Tenant, orgID, appID, roleID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
-		return fmt.Errorf("management: remove organization application role: %w", err)
+		return wrapService("remove organization application role", err)
 	}
-	s.announce(change.App(appID))
 	return nil
 }
 

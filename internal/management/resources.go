@@ -95,7 +95,8 @@ func (s *Service) CreateResource(ctx context.Context, in ResourceInput) (*rbac.R
 	if in.AccessTokenTTL != nil {
 		r.AccessTokenTTL = *in.AccessTokenTTL
 	}
-	err = s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err = s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Resources: []string{id}}
 		// An indicator that differs from an existing one only in case or a
 		// trailing slash is taken: the two would be look-alike audiences.
 		all, err := q.ListResources(ctx, s.cfg.Tenant)
@@ -117,7 +118,6 @@ func (s *Service) CreateResource(ctx context.Context, in ResourceInput) (*rbac.R
 	if err != nil {
 		return nil, storeError(err)
 	}
-	s.announce(change.Set{Resources: []string{id}})
 	return r, nil
 }
 
@@ -174,15 +174,19 @@ func (s *Service) UpdateResource(ctx context.Context, id string, name *string, t
 	if err := checkResource(newName, "", ttl, false); err != nil {
 		return nil, err
 	}
-	r, err = s.cfg.Store.UpdateResource(ctx, s.cfg.Tenant, id, name, ttl)
+	err = s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		if ttl != nil {
+			*c = change.Set{Resources: []string{id}}
+		}
+		var err error
+		r, err = q.UpdateResource(ctx, s.cfg.Tenant, id, name, ttl)
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) { // deleted meanwhile
 		return nil, notExists("resources")
 	}
 	if err != nil {
 		return nil, storeError(err)
-	}
-	if ttl != nil {
-		s.announce(change.Set{Resources: []string{id}})
 	}
 	return r, nil
 }
@@ -191,15 +195,13 @@ func (s *Service) UpdateResource(ctx context.Context, id string, name *string, t
 // previous default in the same transaction) or unmarks it. Unlike other
 // changes, this one is allowed on the Management API resource (spec §4.6).
 func (s *Service) SetResourceDefault(ctx context.Context, id string, isDefault bool) (*rbac.Resource, error) {
-	var (
-		r       *rbac.Resource
-		changed []string // the resources whose flag changed
-	)
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
-		var err error
-		if changed, err = q.SetDefaultResource(ctx, s.cfg.Tenant, id, isDefault); err != nil {
+	var r *rbac.Resource
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		changed, err := q.SetDefaultResource(ctx, s.cfg.Tenant, id, isDefault)
+		if err != nil {
 			return err
 		}
+		*c = change.Set{Resources: changed} // the resources whose flag changed
 		r, err = q.GetResource(ctx, s.cfg.Tenant, id)
 		return err
 	})
@@ -209,7 +211,6 @@ func (s *Service) SetResourceDefault(ctx context.Context, id string, isDefault b
 	if err != nil {
 		return nil, fmt.Errorf("management: set default resource: %w", err)
 	}
-	s.announce(change.Set{Resources: changed})
 	return r, nil
 }
 
@@ -223,11 +224,14 @@ func (s *Service) DeleteResource(ctx context.Context, id string) error {
 	if s.isManagementAPI(r) {
 		return errorf(http.StatusBadRequest, "resource.cannot_delete_management_api", "Cannot delete Logto management API.")
 	}
-	if err := s.cfg.Store.DeleteResource(ctx, s.cfg.Tenant, id); errors.Is(err, store.ErrNotFound) {
+	err = s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Resources: []string{id}}
+		return q.DeleteResource(ctx, s.cfg.Tenant, id)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: delete resource: %w", err)
 	}
-	s.announce(change.Set{Resources: []string{id}})
 	return nil
 }

@@ -258,12 +258,15 @@ func (s *Service) DeleteRole(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.DeleteRole(ctx, s.cfg.Tenant, id); errors.Is(err, store.ErrNotFound) {
+	err = s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = roleChange(role)
+		return q.DeleteRole(ctx, s.cfg.Tenant, id)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notExistsWithID("roles", id)
 	} else if err != nil {
 		return fmt.Errorf("management: delete role: %w", err)
 	}
-	s.announce(roleChange(role))
 	return nil
 }
 
@@ -290,15 +293,14 @@ func (s *Service) ListRoleScopes(ctx context.Context, roleID string, search stor
 // the role already holds 422 role.scope_exists, an unknown scope 404, a
 // Management API scope on a User role 400.
 func (s *Service) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string) ([]rbac.Scope, error) {
-	var (
-		out  []rbac.Scope
-		role *rbac.Role
-	)
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
-		var err error
-		role, err = s.getRole(ctx, q, roleID)
+	var out []rbac.Scope
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		role, err := s.getRole(ctx, q, roleID)
 		if err != nil {
 			return err
+		}
+		if len(scopeIDs) > 0 {
+			*c = roleChange(role)
 		}
 		held, err := q.ListRoleScopeIDs(ctx, s.cfg.Tenant, roleID)
 		if err != nil {
@@ -327,9 +329,6 @@ func (s *Service) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []s
 	if err != nil {
 		return nil, wrapService("add role scopes", err)
 	}
-	if len(scopeIDs) > 0 {
-		s.announce(roleChange(role))
-	}
 	return out, nil
 }
 
@@ -343,12 +342,15 @@ func (s *Service) RemoveRoleScope(ctx context.Context, roleID, scopeID string) e
 	} else if err != nil {
 		return fmt.Errorf("management: remove role scope: %w", err)
 	}
-	if err := s.cfg.Store.DeleteRoleScope(ctx, s.cfg.Tenant, roleID, scopeID); errors.Is(err, store.ErrNotFound) {
+	err = s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = roleChange(role)
+		return q.DeleteRoleScope(ctx, s.cfg.Tenant, roleID, scopeID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: remove role scope: %w", err)
 	}
-	s.announce(roleChange(role))
 	return nil
 }
 
@@ -372,7 +374,7 @@ func (s *Service) ListRoleApplications(ctx context.Context, roleID string, searc
 // entity.db_constraint_violated. As in Logto, the application's type is not
 // checked (only machine-to-machine applications are listed afterwards).
 func (s *Service) AddRoleApplications(ctx context.Context, roleID string, appIDs []string) error {
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
 		if _, err := s.getRole(ctx, q, roleID); err != nil {
 			return err
 		}
@@ -388,6 +390,7 @@ func (s *Service) AddRoleApplications(ctx context.Context, roleID string, appIDs
 			}
 		}
 		appIDs = dedupe(appIDs)
+		*c = change.App(appIDs...)
 		for _, id := range appIDs {
 			if _, err := q.GetApplication(ctx, s.cfg.Tenant, id); errors.Is(err, store.ErrNotFound) {
 				return notExistsWithID("applications", id)
@@ -415,7 +418,6 @@ func (s *Service) AddRoleApplications(ctx context.Context, roleID string, appIDs
 	if err != nil {
 		return wrapService("add role applications", err)
 	}
-	s.announce(change.App(appIDs...))
 	return nil
 }
 
@@ -428,11 +430,14 @@ func roleApplicationExists(appID string) *Error {
 // not exist). The application's next token request no longer gets the
 // role's scopes.
 func (s *Service) RemoveRoleApplication(ctx context.Context, roleID, appID string) error {
-	if err := s.cfg.Store.DeleteApplicationRole(ctx, s.cfg.Tenant, appID, roleID); errors.Is(err, store.ErrNotFound) {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appID)
+		return q.DeleteApplicationRole(ctx, s.cfg.Tenant, appID, roleID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: remove role application: %w", err)
 	}
-	s.announce(change.App(appID))
 	return nil
 }

@@ -102,7 +102,15 @@ func (s *Service) UpdateScope(ctx context.Context, resourceID, scopeID string, u
 			return nil, fmt.Errorf("management: update scope: %w", err)
 		}
 	}
-	sc, err := s.cfg.Store.UpdateScope(ctx, s.cfg.Tenant, resourceID, scopeID, u)
+	var sc *rbac.Scope
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		if u.Name != nil {
+			*c = change.Set{Resources: []string{resourceID}}
+		}
+		var err error
+		sc, err = q.UpdateScope(ctx, s.cfg.Tenant, resourceID, scopeID, u)
+		return err
+	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, notExists("scopes")
@@ -110,9 +118,6 @@ func (s *Service) UpdateScope(ctx context.Context, resourceID, scopeID string, u
 		return nil, scopeNameExists(*u.Name)
 	case err != nil:
 		return nil, storeError(err)
-	}
-	if u.Name != nil {
-		s.announce(change.Set{Resources: []string{resourceID}})
 	}
 	return sc, nil
 }
@@ -124,11 +129,14 @@ func (s *Service) DeleteScope(ctx context.Context, resourceID, scopeID string) e
 	if _, err := s.modifiableResource(ctx, resourceID); err != nil {
 		return err
 	}
-	if err := s.cfg.Store.DeleteScope(ctx, s.cfg.Tenant, resourceID, scopeID); errors.Is(err, store.ErrNotFound) {
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Resources: []string{resourceID}}
+		return q.DeleteScope(ctx, s.cfg.Tenant, resourceID, scopeID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {
 		return fmt.Errorf("management: delete scope: %w", err)
 	}
-	s.announce(change.Set{Resources: []string{resourceID}})
 	return nil
 }

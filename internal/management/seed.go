@@ -44,7 +44,7 @@ const (
 // seeded before announces nothing.
 func (s *Service) Seed(ctx context.Context) error {
 	var c change.Set
-	defer func() { s.announce(c) }()
+	defer func() { s.announceCommitted(ctx, c) }()
 	st, t := s.cfg.Store, s.cfg.Tenant
 	if err := st.EnsureTenant(ctx, t); err != nil {
 		return fmt.Errorf("management: seed tenant: %w", err)
@@ -145,7 +145,7 @@ func (s *Service) EnsureBootstrapApp(ctx context.Context, id, plain string) (cre
 	wrote := false
 	defer func() {
 		if wrote {
-			s.announce(change.App(id))
+			s.announceCommitted(ctx, change.App(id))
 		}
 	}()
 	st, t := s.cfg.Store, s.cfg.Tenant
@@ -205,7 +205,7 @@ func (s *Service) CreateFirstBootstrapApp(ctx context.Context) (id, plain string
 		return "", "", false, err
 	}
 	// Announced once, after the role too, or after its failure.
-	defer s.announce(change.App(id))
+	defer s.announceCommitted(ctx, change.App(id))
 	if _, err := s.assignManagementRole(ctx, id); err != nil {
 		return "", "", false, err
 	}

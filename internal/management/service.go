@@ -1,6 +1,7 @@
 package management
 
 import (
+	"context"
 	"crypto/rand"
 	"io"
 	"log/slog"
@@ -24,13 +25,18 @@ type Config struct {
 	SigningAlg string
 	// OnChange is called once after every committed write that changes what
 	// a token request is granted or signed with, with what the write changed
-	// (never an empty Set): the server drops those grant cache entries and
-	// tells the other instances. It is never called for a write that failed
-	// or changed nothing. No-op when nil.
+	// (never an empty Set): the server drops those grant cache entries. It
+	// is never called for a write that failed or changed nothing. No-op when
+	// nil. The other instances sharing a PostgreSQL database have been told
+	// already, by a notification sent inside the write's transaction (see
+	// Service.write).
 	OnChange func(change.Set)
-	Now      func() time.Time // time.Now when nil
-	Rand     io.Reader        // crypto/rand when nil
-	Logger   *slog.Logger
+	// Origin names this instance in the notifications of its writes
+	// (change.Set.Origin), so that it can skip its own.
+	Origin string
+	Now    func() time.Time // time.Now when nil
+	Rand   io.Reader        // crypto/rand when nil
+	Logger *slog.Logger
 
 	// Customizer compiles and runs JWT customizer scripts (spec §5);
 	// customizer.New with its defaults when nil.
@@ -71,9 +77,65 @@ func (s *Service) nowMs() int64 { return s.cfg.Now().UnixMilli() }
 
 func (s *Service) newID() (string, error) { return secret.NewID(s.cfg.Rand) }
 
+// write runs fn in one transaction; fn records in c everything it changed
+// (leaving it empty when it changed nothing). Once fn has succeeded, c is
+// announced twice:
+//   - to the other instances sharing a PostgreSQL database, by a
+//     notification sent inside the transaction, which PostgreSQL delivers
+//     when and only when the transaction commits. No committed write goes
+//     unannounced, even when this process dies right after its commit;
+//   - to this instance (OnChange), after the commit.
+//
+// Every write that changes what a token request is granted or signed with
+// goes through write, or through commit when it must put something in
+// force here before OnChange runs.
+func (s *Service) write(ctx context.Context, fn func(q *store.Queries, c *change.Set) error) error {
+	c, err := s.commit(ctx, fn)
+	if err != nil {
+		return err
+	}
+	s.announce(c)
+	return nil
+}
+
+// commit is write without the call to OnChange: it returns the Set, for
+// the caller to announce once it has done what must precede.
+func (s *Service) commit(ctx context.Context, fn func(q *store.Queries, c *change.Set) error) (change.Set, error) {
+	var c change.Set
+	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+		if err := fn(q, &c); err != nil || c.Empty() {
+			return err
+		}
+		n := c
+		n.Origin = s.cfg.Origin
+		return q.Notify(ctx, n.Encode())
+	})
+	if err != nil {
+		return change.Set{}, err
+	}
+	return c, nil
+}
+
+// announceCommitted announces c, which writes that each committed on
+// their own changed, to the other instances and then to this one. The
+// startup writes of seed.go use it: several steps, each of which tolerates
+// another instance having done it first, and that are retried at the next
+// start. Unlike write, a process that dies after a step's commit and
+// before this call leaves that step unannounced.
+func (s *Service) announceCommitted(ctx context.Context, c change.Set) {
+	if c.Empty() {
+		return
+	}
+	n := c
+	n.Origin = s.cfg.Origin
+	if err := s.cfg.Store.Notify(ctx, n.Encode()); err != nil {
+		s.cfg.Logger.Error("cannot notify other instances of a change; they see it when they resync", "err", err)
+	}
+	s.announce(c)
+}
+
 // announce hands what a committed write changed to OnChange, unless it
-// changed nothing. Each write calls it once, after its commit, with
-// everything it changed merged into c.
+// changed nothing.
 func (s *Service) announce(c change.Set) {
 	if !c.Empty() {
 		s.cfg.OnChange(c)

@@ -11,7 +11,7 @@ import (
 
 // Store is the persistence the list needs (*store.Store has it).
 type Store interface {
-	InsertRevokedToken(ctx context.Context, t store.RevokedToken) error
+	RevokeToken(ctx context.Context, t store.RevokedToken, announce string) error
 	ListRevokedTokens(ctx context.Context, nowMs int64) ([]store.RevokedToken, error)
 	DeleteExpiredRevokedTokens(ctx context.Context, nowMs int64) (int64, error)
 }
@@ -19,10 +19,11 @@ type Store interface {
 // Config holds a List's dependencies.
 type Config struct {
 	Store Store
-	// Notify, when set, runs after each new revocation is stored, to tell
-	// other instances to Load. It reports its own failures.
-	Notify func(ctx context.Context)
-	Now    func() time.Time // time.Now when nil
+	// Announcement, when not empty, is the notification stored with each
+	// new revocation, in its transaction, telling the other instances to
+	// Load (see store.Store.RevokeToken).
+	Announcement string
+	Now          func() time.Time // time.Now when nil
 }
 
 // pruneEvery bounds how often Revoke drops expired entries from memory and
@@ -31,9 +32,9 @@ const pruneEvery = time.Minute
 
 // List is the denylist. It is safe for concurrent use.
 type List struct {
-	st     Store
-	notify func(ctx context.Context)
-	now    func() time.Time
+	st       Store
+	announce string
+	now      func() time.Time
 
 	mu        sync.RWMutex
 	jtis      map[string]int64 // jti → the token's exp, epoch ms
@@ -42,7 +43,7 @@ type List struct {
 
 // New returns an empty list; call Load to fill it from the store.
 func New(cfg Config) *List {
-	l := &List{st: cfg.Store, notify: cfg.Notify, now: cfg.Now, jtis: map[string]int64{}}
+	l := &List{st: cfg.Store, announce: cfg.Announcement, now: cfg.Now, jtis: map[string]int64{}}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -70,9 +71,9 @@ func (l *List) Len() int {
 }
 
 // Revoke records the token t names (its jti, tenant, client and exp) until
-// its exp: in the store first, so that nothing is honoured here that other
-// instances and a restart would not see, then in memory, then it notifies
-// the other instances. A token already past its exp needs no entry and is
+// its exp: in the store first, with the notification that tells the other
+// instances, so that nothing is honoured here that other instances and a
+// restart would not see, then in memory. A token already past its exp needs no entry and is
 // not recorded. Revoking twice is harmless.
 func (l *List) Revoke(ctx context.Context, t store.RevokedToken) error {
 	now := l.now()
@@ -86,7 +87,7 @@ func (l *List) Revoke(ctx context.Context, t store.RevokedToken) error {
 		return nil
 	}
 	t.CreatedAt = now.UnixMilli()
-	if err := l.st.InsertRevokedToken(ctx, t); err != nil {
+	if err := l.st.RevokeToken(ctx, t, l.announce); err != nil {
 		return fmt.Errorf("revoke: %w", err)
 	}
 	l.mu.Lock()
@@ -99,9 +100,6 @@ func (l *List) Revoke(ctx context.Context, t store.RevokedToken) error {
 	if due {
 		// The entry is stored; failing to prune old ones only delays it.
 		l.st.DeleteExpiredRevokedTokens(ctx, now.UnixMilli())
-	}
-	if l.notify != nil {
-		l.notify(ctx)
 	}
 	return nil
 }

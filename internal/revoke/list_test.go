@@ -30,6 +30,20 @@ func open(t testing.TB, dsn string) *store.Store {
 	return st
 }
 
+// countingStore counts the revocations stored with the announcement.
+type countingStore struct {
+	*store.Store
+	announced int
+}
+
+func (c *countingStore) RevokeToken(ctx context.Context, t store.RevokedToken, announce string) error {
+	err := c.Store.RevokeToken(ctx, t, announce)
+	if err == nil && announce == "revoked-test" {
+		c.announced++
+	}
+	return err
+}
+
 // TestList runs the denylist on both engines, with two lists sharing one
 // database as two instances do.
 func TestList(t *testing.T) {
@@ -38,8 +52,8 @@ func TestList(t *testing.T) {
 			ctx := context.Background()
 			dsn := eng.DSN(t)
 			clk := &clock{time.UnixMilli(1_000_000)}
-			notified := 0
-			a := revoke.New(revoke.Config{Store: open(t, dsn), Now: clk.now, Notify: func(context.Context) { notified++ }})
+			counted := &countingStore{Store: open(t, dsn)}
+			a := revoke.New(revoke.Config{Store: counted, Now: clk.now, Announcement: "revoked-test"})
 			b := revoke.New(revoke.Config{Store: open(t, dsn), Now: clk.now})
 			if err := a.Load(ctx); err != nil {
 				t.Fatal(err)
@@ -55,8 +69,8 @@ func TestList(t *testing.T) {
 			if !a.Revoked("jti-1") || a.Revoked("jti-2") || a.Revoked("") {
 				t.Fatal("Revoked after Revoke: want jti-1 only")
 			}
-			if err := a.Revoke(ctx, tok); err != nil || notified != 1 {
-				t.Fatalf("second Revoke: err %v, notified %d times, want once", err, notified)
+			if err := a.Revoke(ctx, tok); err != nil || counted.announced != 1 {
+				t.Fatalf("second Revoke: err %v, announced %d times, want once", err, counted.announced)
 			}
 
 			// The other instance sees it after Load (what a notification triggers).
@@ -72,8 +86,8 @@ func TestList(t *testing.T) {
 
 			// A token already expired is not recorded.
 			late := store.RevokedToken{TenantID: rbac.DefaultTenant, JTI: "old", ClientID: "app", ExpiresAt: 1_000_000}
-			if err := a.Revoke(ctx, late); err != nil || a.Revoked("old") || notified != 1 {
-				t.Fatalf("expired token: err %v, revoked %v, notified %d", err, a.Revoked("old"), notified)
+			if err := a.Revoke(ctx, late); err != nil || a.Revoked("old") || counted.announced != 1 {
+				t.Fatalf("expired token: err %v, revoked %v, announced %d", err, a.Revoked("old"), counted.announced)
 			}
 			if err := a.Revoke(ctx, store.RevokedToken{TenantID: rbac.DefaultTenant, ExpiresAt: 2_000_000}); err == nil {
 				t.Fatal("a token without jti was accepted")

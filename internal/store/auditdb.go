@@ -181,7 +181,7 @@ func (s *Store) SummarizeLogs(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	var n int64
-	err := inTx(ctx, s.pgLog, s.dialect, func(q *Queries) error {
+	err := s.Queries.inTx(ctx, s.pgLog, func(q *Queries) error {
 		if _, err := q.q.ExecContext(ctx, "SET LOCAL lock_timeout = '2s'"); err != nil {
 			return err
 		}

@@ -29,12 +29,21 @@ func changeChannel(schema string) string {
 }
 
 // Notify tells every instance listening on this database that something
-// changed. On SQLite, which one instance owns, it does nothing.
-func (s *Store) Notify(ctx context.Context, payload string) error {
-	if s.dialect != dialectPostgres {
+// changed. Inside a transaction (a [Store.Tx] callback's Queries),
+// PostgreSQL delivers the notification when that transaction commits, and
+// never if it rolls back: a write that announces itself this way cannot
+// commit unannounced, even if this process dies right after the commit.
+// Outside one it is sent at once. On SQLite, which one instance owns, it
+// does nothing.
+//
+// PostgreSQL serializes the commits of notifying transactions (they queue
+// for one lock, held through the commit's flush): announce writes, not
+// bulk traffic.
+func (q *Queries) Notify(ctx context.Context, payload string) error {
+	if q.dialect != dialectPostgres {
 		return nil
 	}
-	_, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.channel, payload)
+	_, err := q.q.ExecContext(ctx, "SELECT pg_notify($1, $2)", q.channel, payload)
 	return wrap("notify", err)
 }
 
@@ -75,7 +84,7 @@ func (s *Store) listenOnce(ctx context.Context, fn func(string), first *bool, re
 		return wrap("listen", err)
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.Queries.channel}.Sanitize()); err != nil {
 		return fmt.Errorf("store: listen: %w", err)
 	}
 	if *first {

@@ -21,6 +21,18 @@ ON CONFLICT (tenant_id, jti) DO NOTHING`, t.TenantID, t.JTI, t.ClientID, t.Expir
 	return wrap("insert revoked token", err)
 }
 
+// RevokeToken records t as InsertRevokedToken does and, when announce is
+// not empty, notifies it in the same transaction (see Notify): an entry
+// never commits without the other instances hearing of it.
+func (s *Store) RevokeToken(ctx context.Context, t RevokedToken, announce string) error {
+	return s.Tx(ctx, func(q *Queries) error {
+		if err := q.InsertRevokedToken(ctx, t); err != nil || announce == "" {
+			return err
+		}
+		return q.Notify(ctx, announce)
+	})
+}
+
 // ListRevokedTokens returns every entry, of every tenant, whose token
 // expires after nowMs.
 func (q *Queries) ListRevokedTokens(ctx context.Context, nowMs int64) ([]RevokedToken, error) {

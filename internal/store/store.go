@@ -60,8 +60,6 @@ type Store struct {
 	// openAuditPostgres); nil on SQLite.
 	pgLog *sql.DB
 	pg    *pgx.ConnConfig // PostgreSQL only: for the notification listener's own connection
-	// channel is the notification channel (PostgreSQL only, see Notify).
-	channel string
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -83,6 +81,8 @@ type Queries struct {
 	// dialect lets the few methods that batch differently per engine
 	// choose; the SQL itself is the same.
 	dialect string
+	// channel is the notification channel (PostgreSQL only, see Notify).
+	channel string
 }
 
 // Open connects to the database named by dsn and applies the embedded
@@ -157,7 +157,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			st.Close()
 			return nil, wrap("current schema", err)
 		}
-		st.channel = changeChannel(schema)
+		st.Queries.channel = changeChannel(schema)
 	}
 	return st, nil
 }
@@ -318,11 +318,11 @@ func (s *Store) Ping(ctx context.Context) error {
 // the *Queries it is given, not the Store: on SQLite a statement on the
 // Store would wait for the transaction's write lock.
 func (s *Store) Tx(ctx context.Context, fn func(q *Queries) error) error {
-	return inTx(ctx, s.db, s.dialect, fn)
+	return s.Queries.inTx(ctx, s.db, fn)
 }
 
-// inTx runs fn in a transaction on db.
-func inTx(ctx context.Context, db *sql.DB, dialect string, fn func(q *Queries) error) (err error) {
+// inTx runs fn in a transaction on db, with q's dialect and channel.
+func (q *Queries) inTx(ctx context.Context, db *sql.DB, fn func(q *Queries) error) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("begin", err)
@@ -336,7 +336,7 @@ func inTx(ctx context.Context, db *sql.DB, dialect string, fn func(q *Queries) e
 			tx.Rollback()
 		}
 	}()
-	if err := fn(&Queries{q: tx, dialect: dialect}); err != nil {
+	if err := fn(&Queries{q: tx, dialect: q.dialect, channel: q.channel}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -351,5 +351,5 @@ func (q *Queries) atomic(ctx context.Context, fn func(q *Queries) error) error {
 	if q.db == nil {
 		return fn(q)
 	}
-	return inTx(ctx, q.db, q.dialect, fn)
+	return q.inTx(ctx, q.db, fn)
 }

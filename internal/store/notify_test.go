@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestNotifyInTransaction holds Notify inside a transaction to what the
+// Service's writes rely on: the notification arrives when the transaction
+// commits, and never when it rolls back; RevokeToken's comes with its
+// entry. On SQLite Notify does nothing, and the revocation is recorded.
+func TestNotifyInTransaction(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var (
+			mu  sync.Mutex
+			got []string
+		)
+		ready := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.Listen(ctx, func(p string) {
+				mu.Lock()
+				got = append(got, p)
+				mu.Unlock()
+			}, ready, nil)
+		}()
+		t.Cleanup(func() { cancel(); <-done })
+		<-ready
+		// until waits for payload p (up to 5 s) and returns what arrived.
+		until := func(p string) []string {
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				mu.Lock()
+				seen := slices.Clone(got)
+				mu.Unlock()
+				if slices.Contains(seen, p) {
+					return seen
+				}
+			}
+			t.Fatalf("%q did not arrive within 5s", p)
+			return nil
+		}
+
+		boom := errors.New("roll back")
+		err := s.Tx(ctx, func(q *Queries) error {
+			if err := q.Notify(ctx, "rolled-back"); err != nil {
+				return err
+			}
+			return boom
+		})
+		wantErr(t, "rolled back tx", err, boom)
+
+		inTx := make(chan struct{})
+		commit := make(chan struct{})
+		errc := make(chan error, 1)
+		go func() {
+			errc <- s.Tx(ctx, func(q *Queries) error {
+				if err := q.Notify(ctx, "committed"); err != nil {
+					return err
+				}
+				close(inTx)
+				<-commit
+				return nil
+			})
+		}()
+		<-inTx
+		if s.Dialect() == dialectPostgres {
+			// Notified inside the open transaction: nothing may arrive yet.
+			wantErr(t, "notify before", s.Notify(ctx, "before-commit"), nil)
+			if seen := until("before-commit"); slices.Contains(seen, "committed") {
+				t.Fatalf("a notification arrived before its transaction committed: %q", seen)
+			}
+		}
+		close(commit)
+		wantErr(t, "committed tx", <-errc, nil)
+
+		tok := RevokedToken{TenantID: tenant, JTI: "jti-n", ClientID: "app", ExpiresAt: 5000, CreatedAt: 1}
+		wantErr(t, "revoke", s.RevokeToken(ctx, tok, "revoked-n"), nil)
+		unknown := RevokedToken{TenantID: "no-such-tenant", JTI: "x", ClientID: "y", ExpiresAt: 5000, CreatedAt: 1}
+		wantErr(t, "revoke for an unknown tenant", s.RevokeToken(ctx, unknown, "revoked-unknown"), ErrForeignKey)
+		if list, err := s.ListRevokedTokens(ctx, 0); err != nil || len(list) != 1 || list[0] != tok {
+			t.Fatalf("revoked tokens = %+v, %v; want the one recorded", list, err)
+		}
+		if s.Dialect() != dialectPostgres {
+			return
+		}
+		wantErr(t, "notify after", s.Notify(ctx, "end"), nil)
+		seen := until("end")
+		want := []string{"before-commit", "committed", "revoked-n", "end"}
+		if !slices.Equal(seen, want) {
+			t.Fatalf("notifications %q, want %q (a rolled back transaction's never, each committed one's in commit order)", seen, want)
+		}
+	})
+}
