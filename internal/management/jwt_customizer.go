@@ -247,11 +247,13 @@ func (s *Service) writeJWTCustomizer(ctx context.Context, next func(old *JWTCust
 		created, err = q.PutConfig(ctx, s.cfg.Tenant, JWTCustomizerKey, sealed, s.nowMs())
 		return storeError(err)
 	})
+	if !set.Empty() {
+		s.install(v)
+		s.announce(set)
+	}
 	if err != nil {
 		return nil, false, err
 	}
-	s.install(v)
-	s.announce(set)
 	return value, created, nil
 }
 
@@ -264,15 +266,14 @@ func (s *Service) DeleteJWTCustomizer(ctx context.Context) error {
 		*c = change.Set{Customizer: true}
 		return q.DeleteConfig(ctx, s.cfg.Tenant, JWTCustomizerKey)
 	})
+	if !set.Empty() {
+		s.install(nil)
+		s.announce(set)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	}
-	if err != nil {
-		return err
-	}
-	s.install(nil)
-	s.announce(set)
-	return nil
+	return err
 }
 
 // TestJWTCustomizer runs script once on input (the JSON object

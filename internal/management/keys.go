@@ -259,11 +259,12 @@ func (s *Service) RotateSigningKeys(ctx context.Context, kind string, grace int6
 		list, err = q.ListSigningKeys(ctx, s.cfg.Tenant)
 		return err
 	})
+	kerr := s.keysChanged(ctx, set)
 	if err != nil {
 		return nil, fmt.Errorf("management: rotate signing keys: %w", err)
 	}
-	if err := s.keysChanged(ctx, set); err != nil {
-		return nil, err
+	if kerr != nil {
+		return nil, kerr
 	}
 	return byRotationOrder(list), nil
 }
@@ -293,17 +294,21 @@ func (s *Service) DeleteSigningKey(ctx context.Context, id string) error {
 		}
 		return errKeyNotFound(id)
 	})
+	kerr := s.keysChanged(ctx, set)
 	if err != nil {
 		return fmt.Errorf("management: delete signing key: %w", err)
 	}
-	return s.keysChanged(ctx, set)
+	return kerr
 }
 
 // keysChanged puts the stored keys in force at once (discovery and JWKS
 // follow the set in force) and hands the committed change c to OnChange,
 // also when this instance could not load it (the other instances were told
-// at the commit).
+// at the commit). An empty c (nothing committed) does nothing.
 func (s *Service) keysChanged(ctx context.Context, c change.Set) error {
+	if c.Empty() {
+		return nil
+	}
 	err := s.LoadKeys(ctx)
 	s.announce(c)
 	return err
@@ -324,12 +329,12 @@ func (s *Service) promoteDue(ctx context.Context) ([]rbac.SigningKey, error) {
 		}
 		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("management: promote signing key: %w", err)
-	}
 	if !set.Empty() {
 		s.cfg.Logger.Info("signing key promoted", "tenant", s.cfg.Tenant)
 		s.announce(set)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("management: promote signing key: %w", err)
 	}
 	return list, nil
 }
@@ -422,8 +427,9 @@ func (s *Service) CancelNextSigningKey(ctx context.Context, id string) error {
 		}
 		return errKeyNotFound(id)
 	})
+	kerr := s.keysChanged(ctx, set)
 	if err != nil {
 		return fmt.Errorf("management: cancel signing key: %w", err)
 	}
-	return s.keysChanged(ctx, set)
+	return kerr
 }

@@ -82,8 +82,9 @@ func (s *Service) newID() (string, error) { return secret.NewID(s.cfg.Rand) }
 // announced twice:
 //   - to the other instances sharing a PostgreSQL database, by a
 //     notification sent inside the transaction, which PostgreSQL delivers
-//     when and only when the transaction commits. No committed write goes
-//     unannounced, even when this process dies right after its commit;
+//     when and only when the transaction commits (store.Store.TxNotify). No
+//     committed write goes unannounced, even when this process dies right
+//     after its commit;
 //   - to this instance (OnChange), after the commit.
 //
 // Every write that changes what a token request is granted or signed with
@@ -91,29 +92,27 @@ func (s *Service) newID() (string, error) { return secret.NewID(s.cfg.Rand) }
 // force here before OnChange runs.
 func (s *Service) write(ctx context.Context, fn func(q *store.Queries, c *change.Set) error) error {
 	c, err := s.commit(ctx, fn)
-	if err != nil {
-		return err
-	}
 	s.announce(c)
-	return nil
+	return err
 }
 
-// commit is write without the call to OnChange: it returns the Set, for
-// the caller to announce once it has done what must precede.
+// commit is write without the call to OnChange. It returns what committed
+// (empty when nothing did), for the caller to put in force and announce,
+// also when the error reports a failure after the commit (see TxNotify).
 func (s *Service) commit(ctx context.Context, fn func(q *store.Queries, c *change.Set) error) (change.Set, error) {
 	var c change.Set
-	err := s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	committed, err := s.cfg.Store.TxNotify(ctx, func(q *store.Queries) (string, error) {
 		if err := fn(q, &c); err != nil || c.Empty() {
-			return err
+			return "", err
 		}
 		n := c
 		n.Origin = s.cfg.Origin
-		return q.Notify(ctx, n.Encode())
+		return n.Encode(), nil
 	})
-	if err != nil {
+	if !committed {
 		return change.Set{}, err
 	}
-	return c, nil
+	return c, err
 }
 
 // announceCommitted announces c, which writes that each committed on

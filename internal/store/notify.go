@@ -47,6 +47,57 @@ func (q *Queries) Notify(ctx context.Context, payload string) error {
 	return wrap("notify", err)
 }
 
+// TxNotify runs fn in one transaction, as Tx does, and when fn returns a
+// payload (not empty) notifies it inside that transaction (see Notify):
+// PostgreSQL delivers it when, and only when, the transaction commits, so
+// that a write that announces itself this way never commits unannounced.
+// committed reports whether the transaction committed, also when err then
+// reports a failure to confirm its flush (below): the caller must act on
+// the change in either case.
+//
+// PostgreSQL commits a notifying transaction under one database-wide lock,
+// held through the commit's WAL flush: notifying writes would each wait for
+// the flushes of all those committing before them, one after another (on
+// this project's test machine, eight clients of a one-row UPDATE commit
+// 2,000-2,200 a second that way against 3,900-4,600 without a
+// notification). So on PostgreSQL the transaction commits without waiting
+// for its flush (synchronous_commit off for it alone), and TxNotify then
+// waits for the flush outside the lock: a transaction that writes one WAL
+// record (an empty logical decoding message, which needs no privilege and
+// no table) commits synchronously, and its flush covers the write's commit
+// record, which precedes it, in a group flush with other commits. As with
+// Tx, the write is durable when TxNotify returns a nil error. Where that
+// function may not be executed (checked at Open), notifying transactions
+// commit synchronously, under the lock.
+func (s *Store) TxNotify(ctx context.Context, fn func(q *Queries) (payload string, err error)) (committed bool, err error) {
+	notified := false
+	err = s.Tx(ctx, func(q *Queries) error {
+		payload, err := fn(q)
+		if err != nil || payload == "" || q.dialect != dialectPostgres {
+			return err
+		}
+		notified = true
+		if !s.flushAfter {
+			return q.Notify(ctx, payload)
+		}
+		_, err = q.q.ExecContext(ctx, "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", q.channel, payload)
+		return wrap("notify", err)
+	})
+	if err != nil {
+		return false, err
+	}
+	if notified && s.flushAfter {
+		if _, err := s.db.ExecContext(ctx, flushStatement); err != nil {
+			return true, wrap("flush after commit", err)
+		}
+	}
+	return true, nil
+}
+
+// flushStatement writes one WAL record in a transaction of its own, whose
+// synchronous commit flushes the WAL up to it (see TxNotify).
+const flushStatement = "SELECT pg_logical_emit_message(true, 'gatehouse', '')"
+
 // Listen calls fn for every change another instance (or this one)
 // announces with Notify, until ctx ends. It holds one connection of its
 // own and reconnects after a failure, calling fn("") after each reconnect,

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -79,6 +80,41 @@ func TestNotifyInTransaction(t *testing.T) {
 		close(commit)
 		wantErr(t, "committed tx", <-errc, nil)
 
+		// TxNotify: the payload arrives; the write is flushed when it
+		// returns (it committed without waiting for the flush, then waited
+		// for it outside the notification lock).
+		for i := range 20 {
+			var before string
+			committed, err := s.TxNotify(ctx, func(q *Queries) (string, error) {
+				if err := q.InsertMeta(ctx, fmt.Sprint("txnotify-", i), "x"); err != nil {
+					return "", err
+				}
+				if s.Dialect() == dialectPostgres {
+					if err := q.q.QueryRowContext(ctx, "SELECT pg_current_wal_insert_lsn()::text").Scan(&before); err != nil {
+						return "", err
+					}
+				}
+				return fmt.Sprintf("txnotify-%d", i), nil
+			})
+			if !committed || err != nil {
+				t.Fatalf("TxNotify: committed %t, %v", committed, err)
+			}
+			if s.Dialect() != dialectPostgres {
+				continue
+			}
+			var flushed bool
+			if err := s.db.QueryRowContext(ctx, "SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn", before).Scan(&flushed); err != nil {
+				t.Fatal(err)
+			}
+			if !flushed {
+				t.Fatalf("TxNotify returned before its write's WAL (at %s) was flushed", before)
+			}
+		}
+		committed, err := s.TxNotify(ctx, func(q *Queries) (string, error) { return "never", boom })
+		if committed || err != boom {
+			t.Fatalf("TxNotify of a failing fn: committed %t, %v", committed, err)
+		}
+
 		tok := RevokedToken{TenantID: tenant, JTI: "jti-n", ClientID: "app", ExpiresAt: 5000, CreatedAt: 1}
 		wantErr(t, "revoke", s.RevokeToken(ctx, tok, "revoked-n"), nil)
 		unknown := RevokedToken{TenantID: "no-such-tenant", JTI: "x", ClientID: "y", ExpiresAt: 5000, CreatedAt: 1}
@@ -91,7 +127,11 @@ func TestNotifyInTransaction(t *testing.T) {
 		}
 		wantErr(t, "notify after", s.Notify(ctx, "end"), nil)
 		seen := until("end")
-		want := []string{"before-commit", "committed", "revoked-n", "end"}
+		want := []string{"before-commit", "committed"}
+		for i := range 20 {
+			want = append(want, fmt.Sprintf("txnotify-%d", i))
+		}
+		want = append(want, "revoked-n", "end")
 		if !slices.Equal(seen, want) {
 			t.Fatalf("notifications %q, want %q (a rolled back transaction's never, each committed one's in commit order)", seen, want)
 		}

@@ -22,15 +22,13 @@ ON CONFLICT (tenant_id, jti) DO NOTHING`, t.TenantID, t.JTI, t.ClientID, t.Expir
 }
 
 // RevokeToken records t as InsertRevokedToken does and, when announce is
-// not empty, notifies it in the same transaction (see Notify): an entry
+// not empty, notifies it in the same transaction (see TxNotify): an entry
 // never commits without the other instances hearing of it.
 func (s *Store) RevokeToken(ctx context.Context, t RevokedToken, announce string) error {
-	return s.Tx(ctx, func(q *Queries) error {
-		if err := q.InsertRevokedToken(ctx, t); err != nil || announce == "" {
-			return err
-		}
-		return q.Notify(ctx, announce)
+	_, err := s.TxNotify(ctx, func(q *Queries) (string, error) {
+		return announce, q.InsertRevokedToken(ctx, t)
 	})
+	return err
 }
 
 // ListRevokedTokens returns every entry, of every tenant, whose token

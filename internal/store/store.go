@@ -60,6 +60,10 @@ type Store struct {
 	// openAuditPostgres); nil on SQLite.
 	pgLog *sql.DB
 	pg    *pgx.ConnConfig // PostgreSQL only: for the notification listener's own connection
+	// flushAfter: TxNotify commits without waiting for the flush, then
+	// waits for it outside the notification lock (PostgreSQL, when the
+	// role may run flushStatement).
+	flushAfter bool
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -158,6 +162,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, wrap("current schema", err)
 		}
 		st.Queries.channel = changeChannel(schema)
+		// TxNotify's flush after commit, where the function may be run.
+		err := db.QueryRowContext(ctx,
+			"SELECT has_function_privilege('pg_logical_emit_message(boolean, text, text)', 'EXECUTE')").Scan(&st.flushAfter)
+		if err != nil {
+			st.Close()
+			return nil, wrap("privileges", err)
+		}
 	}
 	return st, nil
 }
