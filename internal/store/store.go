@@ -162,9 +162,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, wrap("current schema", err)
 		}
 		st.Queries.channel = changeChannel(schema)
-		// TxNotify's flush after commit, where the function may be run.
-		err := db.QueryRowContext(ctx,
-			"SELECT has_function_privilege('pg_logical_emit_message(boolean, text, text)', 'EXECUTE')").Scan(&st.flushAfter)
+		// TxNotify's flush after commit, where the function may be run
+		// (PostgreSQL 17 added a fourth argument with a default).
+		err := db.QueryRowContext(ctx, `SELECT COALESCE(bool_or(has_function_privilege(p.oid, 'EXECUTE')), false)
+FROM pg_proc p WHERE p.proname = 'pg_logical_emit_message' AND p.pronamespace = 'pg_catalog'::regnamespace
+AND p.proargtypes[2] = 'text'::regtype`).Scan(&st.flushAfter)
 		if err != nil {
 			st.Close()
 			return nil, wrap("privileges", err)
