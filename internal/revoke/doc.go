@@ -11,7 +11,8 @@
 // replacement, so a reload can never lose a revocation made meanwhile.
 //
 // It deliberately does not parse or verify tokens (package oidc does), and
-// does not carry notifications between instances itself: the app passes a
-// Notify hook that announces a revocation on PostgreSQL's change channel
-// and calls [List.Load] when another instance announces one.
+// does not listen for other instances itself: the app passes the
+// Announcement that the store notifies on PostgreSQL's change channel in the
+// transaction of each new entry (store.Store.RevokeToken), and calls
+// [List.Load] when another instance announces one.
 package revoke
