@@ -59,7 +59,7 @@ func (q *Queries) Notify(ctx context.Context, payload string) error {
 // held through the commit's WAL flush: notifying writes would each wait for
 // the flushes of all those committing before them, one after another (on
 // this project's test machine, eight clients of a one-row UPDATE commit
-// 2,000-2,200 a second that way against 3,900-4,600 without a
+// 1,960-2,200 a second that way against 3,950-4,590 without a
 // notification). So on PostgreSQL the transaction commits without waiting
 // for its flush (synchronous_commit off for it alone), and TxNotify then
 // waits for the flush outside the lock: a transaction that writes one WAL
