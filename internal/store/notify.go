@@ -38,7 +38,8 @@ func changeChannel(schema string) string {
 //
 // PostgreSQL serializes the commits of notifying transactions (they queue
 // for one lock, held through the commit's flush): announce writes, not
-// bulk traffic.
+// bulk traffic, and announce them with TxNotify, which keeps the flush out
+// of that lock.
 func (q *Queries) Notify(ctx context.Context, payload string) error {
 	if q.dialect != dialectPostgres {
 		return nil
@@ -63,8 +64,8 @@ func (q *Queries) Notify(ctx context.Context, payload string) error {
 // notification). So on PostgreSQL the transaction commits without waiting
 // for its flush (synchronous_commit off for it alone), and TxNotify then
 // waits for the flush outside the lock: a transaction that writes one WAL
-// record (an empty logical decoding message, which needs no privilege and
-// no table) commits synchronously, and its flush covers the write's commit
+// record (an empty logical decoding message, which every role may run by
+// default and which needs no table) commits synchronously, and its flush covers the write's commit
 // record, which precedes it, in a group flush with other commits. As with
 // Tx, the write is durable when TxNotify returns a nil error. Where that
 // function may not be executed (checked at Open), notifying transactions
