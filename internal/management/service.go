@@ -105,9 +105,7 @@ func (s *Service) commit(ctx context.Context, fn func(q *store.Queries, c *chang
 		if err := fn(q, &c); err != nil || c.Empty() {
 			return "", err
 		}
-		n := c
-		n.Origin = s.cfg.Origin
-		return n.Encode(), nil
+		return s.payload(c), nil
 	})
 	if !committed {
 		return change.Set{}, err
@@ -125,12 +123,17 @@ func (s *Service) announceCommitted(ctx context.Context, c change.Set) {
 	if c.Empty() {
 		return
 	}
-	n := c
-	n.Origin = s.cfg.Origin
-	if err := s.cfg.Store.Notify(ctx, n.Encode()); err != nil {
+	if err := s.cfg.Store.Notify(ctx, s.payload(c)); err != nil {
 		s.cfg.Logger.Error("cannot notify other instances of a change; they see it when they resync", "err", err)
 	}
 	s.announce(c)
+}
+
+// payload is c as the other instances receive it: encoded, naming this
+// instance as its origin.
+func (s *Service) payload(c change.Set) string {
+	c.Origin = s.cfg.Origin
+	return c.Encode()
 }
 
 // announce hands what a committed write changed to OnChange, unless it
