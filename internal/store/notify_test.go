@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,7 +101,7 @@ func TestNotifyInTransaction(t *testing.T) {
 						return "", err
 					}
 				}
-				return fmt.Sprintf("txnotify-%d", i), nil
+				return txPayload(i), nil
 			})
 			if !committed || err != nil {
 				t.Fatalf("TxNotify: committed %t, %v", committed, err)
@@ -117,9 +118,35 @@ func TestNotifyInTransaction(t *testing.T) {
 			}
 		}
 		s.flushAfter = s.Dialect() == dialectPostgres
-		committed, err := s.TxNotify(ctx, func(q *Queries) (string, error) { return "never", boom })
+		committed, err := s.TxNotify(ctx, func(q *Queries) (string, error) {
+			if err := q.InsertMeta(ctx, "txnotify-failed", "x"); err != nil {
+				return "", err
+			}
+			return "never", boom
+		})
 		if committed || err != boom {
 			t.Fatalf("TxNotify of a failing fn: committed %t, %v", committed, err)
+		}
+		// A notification PostgreSQL refuses (over 8000 bytes), or one that
+		// cannot be sent (a NUL), rolls the write back.
+		keys := []string{"txnotify-failed"}
+		for n, bad := range []string{strings.Repeat("x", 9000), "a\x00b"} {
+			if s.Dialect() != dialectPostgres {
+				break
+			}
+			key := fmt.Sprint("txnotify-failed-", n)
+			keys = append(keys, key)
+			committed, err := s.TxNotify(ctx, func(q *Queries) (string, error) {
+				return bad, q.InsertMeta(ctx, key, "x")
+			})
+			if committed || err == nil {
+				t.Fatalf("TxNotify of a payload of %d bytes: committed %t, %v", len(bad), committed, err)
+			}
+		}
+		for _, key := range keys {
+			if _, err := s.GetMeta(ctx, key); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("a rolled back TxNotify's write %s: %v, want not found", key, err)
+			}
 		}
 
 		tok := RevokedToken{TenantID: tenant, JTI: "jti-n", ClientID: "app", ExpiresAt: 5000, CreatedAt: 1}
@@ -136,11 +163,20 @@ func TestNotifyInTransaction(t *testing.T) {
 		seen := until("end")
 		want := []string{"before-commit", "committed"}
 		for i := range 20 {
-			want = append(want, fmt.Sprintf("txnotify-%d", i))
+			want = append(want, txPayload(i))
 		}
 		want = append(want, "revoked-n", "end")
 		if !slices.Equal(seen, want) {
 			t.Fatalf("notifications %q, want %q (a rolled back transaction's never, each committed one's in commit order)", seen, want)
 		}
 	})
+}
+
+// txPayload is the i-th TxNotify payload of TestNotifyInTransaction: the
+// odd ones hold what would break a badly quoted literal.
+func txPayload(i int) string {
+	if i%2 == 0 {
+		return fmt.Sprintf("txnotify-%d", i)
+	}
+	return fmt.Sprintf(`txnotify-%d it's \' \\'); COMMIT; DROP TABLE meta; -- "é"`, i)
 }
