@@ -95,8 +95,9 @@ func TestChangesKeysCustomizerUsers(t *testing.T) {
 	})
 }
 
-// Seeding and the bootstrap application announce what they wrote, once,
-// and nothing when there was nothing to write.
+// Seeding and the bootstrap application announce what they wrote, each
+// step that changes grants as a write of its own (notified inside its
+// transaction), and nothing when there was nothing to write.
 func TestChangesSeed(t *testing.T) {
 	for _, eng := range storetest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
@@ -116,7 +117,7 @@ func TestChangesSeed(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Run(what, func(t *testing.T) { checkAnnounced(t, want(), rec.take(), before, after) })
+				t.Run(what, func(t *testing.T) { checkAnnounced(t, want(), steps(rec.take()), before, after) })
 			}
 			none := func() change.Set { return change.Set{} }
 			step("seed", func() change.Set {
@@ -166,8 +167,8 @@ func TestChangesSeed(t *testing.T) {
 	}
 }
 
-// A first bootstrap app with a generated id announces that app, once, when
-// it holds its role.
+// A first bootstrap app with a generated id announces that app: its
+// creation, then its role, each as a write.
 func TestChangesFirstBootstrap(t *testing.T) {
 	for _, eng := range storetest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
@@ -189,7 +190,11 @@ func TestChangesFirstBootstrap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkAnnounced(t, change.App(id), rec.take(), before, after)
+			got := rec.take()
+			if len(got) != 2 {
+				t.Errorf("first bootstrap announced %d times, want twice (the app, its role)", len(got))
+			}
+			checkAnnounced(t, change.App(id), steps(got), before, after)
 			if !strings.Contains(after.apps[id], ManagementScopeName) {
 				t.Fatalf("bootstrap app without the Management API scope: %s", after.apps[id])
 			}
@@ -201,4 +206,31 @@ func TestChangesFirstBootstrap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// steps merges the announcements of a sequence of writes into one, for
+// checkAnnounced: the union of their Sets, notified only if each was, and
+// the store as the last one saw it. Stray notifications stay apart.
+func steps(got []announced) []announced {
+	var m *announced
+	var out []announced
+	for _, a := range got {
+		switch {
+		case a.stray:
+			out = append(out, a)
+		case m == nil:
+			m = &a
+		default:
+			m.set = m.set.Merge(a.set)
+			m.state = a.state
+			m.err = errors.Join(m.err, a.err)
+			if a.notified != nil && !*a.notified {
+				m.notified = a.notified
+			}
+		}
+	}
+	if m != nil {
+		out = append([]announced{*m}, out...)
+	}
+	return out
 }

@@ -38,19 +38,20 @@ const (
 // role holding it. It is idempotent and safe to run from several instances
 // at once: each step tolerates another instance having done it first.
 //
-// Each step commits on its own; what they changed is announced once at the
-// end, also when a later step fails: a new resource, and the roles that
-// got the scope (a new role or scope alone changes no grant). A database
-// seeded before announces nothing.
+// Each step commits on its own. The steps that change grants (a new
+// resource, a role given the scope; a new role or scope alone changes
+// none) are writes (see write), each announced in its own transaction. A
+// database seeded before announces nothing.
 func (s *Service) Seed(ctx context.Context) error {
-	var c change.Set
-	defer func() { s.announceCommitted(ctx, c) }()
 	st, t := s.cfg.Store, s.cfg.Tenant
 	if err := st.EnsureTenant(ctx, t); err != nil {
 		return fmt.Errorf("management: seed tenant: %w", err)
 	}
-	err := st.InsertResource(ctx, &rbac.Resource{TenantID: t, ID: ManagementResourceID, Name: ManagementResourceName,
-		Indicator: s.cfg.Indicator, AccessTokenTTL: 3600})
+	err := s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Resources: []string{ManagementResourceID}}
+		return q.InsertResource(ctx, &rbac.Resource{TenantID: t, ID: ManagementResourceID, Name: ManagementResourceName,
+			Indicator: s.cfg.Indicator, AccessTokenTTL: 3600})
+	})
 	if errors.Is(err, store.ErrConflict) {
 		if r, gerr := st.GetResource(ctx, t, ManagementResourceID); gerr == nil && r.Indicator != s.cfg.Indicator {
 			s.cfg.Logger.Warn("the Management API resource keeps the indicator it was created with; the configured one is not used",
@@ -58,8 +59,6 @@ func (s *Service) Seed(ctx context.Context) error {
 		}
 	} else if err != nil {
 		return fmt.Errorf("management: seed resource: %w", err)
-	} else {
-		c = c.Merge(change.Set{Resources: []string{ManagementResourceID}})
 	}
 	desc := managementScopeDesc
 	err = st.InsertScope(ctx, &rbac.Scope{TenantID: t, ID: ManagementScopeID, ResourceID: ManagementResourceID,
@@ -75,38 +74,38 @@ func (s *Service) Seed(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	switch err = st.InsertRoleScope(ctx, t, rsID, role.ID, ManagementScopeID); {
-	case err == nil:
-		c = c.Merge(change.Set{Roles: []string{role.ID}})
-	case !errors.Is(err, store.ErrConflict):
+	if err := s.giveRoleScope(ctx, rsID, role.ID); err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("management: seed role scope: %w", err)
 	}
-	added, err := s.seedInternalAdminRole(ctx)
-	if added {
-		c = c.Merge(change.Set{Roles: []string{InternalAdminRoleID}})
-	}
-	return err
+	return s.seedInternalAdminRole(ctx)
+}
+
+// giveRoleScope gives role the Management API scope "all", as a write.
+func (s *Service) giveRoleScope(ctx context.Context, id, roleID string) error {
+	return s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.Set{Roles: []string{roleID}}
+		return q.InsertRoleScope(ctx, s.cfg.Tenant, id, roleID, ManagementScopeID)
+	})
 }
 
 // seedInternalAdminRole makes Logto's internal admin role with the
-// Management API scope "all", tolerating either existing, and reports
-// whether the role got the scope.
-func (s *Service) seedInternalAdminRole(ctx context.Context) (bool, error) {
+// Management API scope "all", tolerating either existing.
+func (s *Service) seedInternalAdminRole(ctx context.Context) error {
 	st, t := s.cfg.Store, s.cfg.Tenant
 	err := st.InsertRole(ctx, &rbac.Role{TenantID: t, ID: InternalAdminRoleID, Name: InternalAdminRoleName,
 		Description: "Internal admin role for Logto tenant " + t + ".", Type: rbac.RoleMachineToMachine})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return false, fmt.Errorf("management: seed internal admin role: %w", err)
+		return fmt.Errorf("management: seed internal admin role: %w", err)
 	}
 	rsID, err := s.newID()
 	if err != nil {
-		return false, err
+		return err
 	}
-	err = st.InsertRoleScope(ctx, t, rsID, InternalAdminRoleID, ManagementScopeID)
+	err = s.giveRoleScope(ctx, rsID, InternalAdminRoleID)
 	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrForeignKey) {
-		return false, fmt.Errorf("management: seed internal admin role scope: %w", err)
+		return fmt.Errorf("management: seed internal admin role scope: %w", err)
 	}
-	return err == nil, nil
+	return nil
 }
 
 // managementRole returns the "Logto Management API access" role, creating it
@@ -139,15 +138,9 @@ func (s *Service) managementRole(ctx context.Context) (*rbac.Role, error) {
 // idempotent: run at every start with GATEHOUSE_BOOTSTRAP_APP_ID/SECRET, it
 // creates the app once, and when the configured secret changes it replaces
 // the app's "Default secret" so the new one works (others stay untouched).
-// It announces the app if it wrote anything of it, once, after its last
-// step (also a failed one).
+// Each step that writes something of the app is a write (see write),
+// announced in its own transaction.
 func (s *Service) EnsureBootstrapApp(ctx context.Context, id, plain string) (created bool, err error) {
-	wrote := false
-	defer func() {
-		if wrote {
-			s.announceCommitted(ctx, change.App(id))
-		}
-	}()
 	st, t := s.cfg.Store, s.cfg.Tenant
 	app, err := st.GetApplication(ctx, t, id)
 	switch {
@@ -155,20 +148,18 @@ func (s *Service) EnsureBootstrapApp(ctx context.Context, id, plain string) (cre
 		if err := s.createM2MApp(ctx, id, bootstrapAppName, plain); err != nil && !errors.Is(err, store.ErrConflict) {
 			return false, err
 		} else if err == nil {
-			created, wrote = true, true
+			created = true
 		}
 	case err != nil:
 		return false, fmt.Errorf("management: find bootstrap app: %w", err)
 	case app.Type != rbac.AppMachineToMachine:
 		return false, fmt.Errorf("management: bootstrap app %q exists but is a %s application", id, app.Type)
 	default:
-		if wrote, err = s.ensureSecret(ctx, id, plain); err != nil {
+		if err = s.ensureSecret(ctx, id, plain); err != nil {
 			return false, err
 		}
 	}
-	assigned, err := s.assignManagementRole(ctx, id)
-	wrote = wrote || assigned
-	if err != nil {
+	if err := s.assignManagementRole(ctx, id); err != nil {
 		return false, err
 	}
 	if err := st.InsertMeta(ctx, bootstrapMetaKey, id); err != nil && !errors.Is(err, store.ErrConflict) {
@@ -204,23 +195,22 @@ func (s *Service) CreateFirstBootstrapApp(ctx context.Context) (id, plain string
 	if err := s.createM2MApp(ctx, id, bootstrapAppName, plain); err != nil {
 		return "", "", false, err
 	}
-	// Announced once, after the role too, or after its failure.
-	defer s.announceCommitted(ctx, change.App(id))
-	if _, err := s.assignManagementRole(ctx, id); err != nil {
+	if err := s.assignManagementRole(ctx, id); err != nil {
 		return "", "", false, err
 	}
 	return id, plain, true, nil
 }
 
 // createM2MApp creates an M2M application with a "Default secret" holding
-// plain, in one transaction.
+// plain, in one write.
 func (s *Service) createM2MApp(ctx context.Context, id, name, plain string) error {
 	now := s.nowMs()
 	sec, err := s.sealSecret(id, DefaultSecretName, plain, now, nil)
 	if err != nil {
 		return err
 	}
-	return s.cfg.Store.Tx(ctx, func(q *store.Queries) error {
+	return s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(id)
 		app := &rbac.Application{TenantID: s.cfg.Tenant, ID: id, Name: name, Type: rbac.AppMachineToMachine, CreatedAt: now}
 		if err := q.InsertApplication(ctx, app); err != nil {
 			return fmt.Errorf("management: create app: %w", err)
@@ -242,24 +232,25 @@ func (s *Service) sealSecret(appID, name, plain string, now int64, expiresAt *in
 }
 
 // ensureSecret makes plain a valid, unexpiring secret of app, replacing its
-// "Default secret" when no secret matches, and reports whether it did.
-func (s *Service) ensureSecret(ctx context.Context, appID, plain string) (bool, error) {
+// "Default secret" (a write) when no secret matches.
+func (s *Service) ensureSecret(ctx context.Context, appID, plain string) error {
 	st, t := s.cfg.Store, s.cfg.Tenant
 	list, err := st.ListSecrets(ctx, t, appID)
 	if err != nil {
-		return false, fmt.Errorf("management: list secrets: %w", err)
+		return fmt.Errorf("management: list secrets: %w", err)
 	}
 	d := s.cfg.Box.Digest(plain)
 	for _, sec := range list {
 		if secret.Equal(sec.Digest, d) && sec.ExpiresAt == nil {
-			return false, nil
+			return nil
 		}
 	}
 	sec, err := s.sealSecret(appID, DefaultSecretName, plain, s.nowMs(), nil)
 	if err != nil {
-		return false, err
+		return err
 	}
-	err = st.Tx(ctx, func(q *store.Queries) error {
+	return s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appID)
 		if err := q.DeleteSecret(ctx, t, appID, DefaultSecretName); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("management: replace secret: %w", err)
 		}
@@ -268,25 +259,27 @@ func (s *Service) ensureSecret(ctx context.Context, appID, plain string) (bool, 
 		}
 		return nil
 	})
-	return err == nil, err
 }
 
-// assignManagementRole gives app the "Logto Management API access" role,
-// reporting whether it did (false: it held it).
-func (s *Service) assignManagementRole(ctx context.Context, appID string) (bool, error) {
+// assignManagementRole gives app the "Logto Management API access" role (a
+// write) unless it holds it.
+func (s *Service) assignManagementRole(ctx context.Context, appID string) error {
 	role, err := s.managementRole(ctx)
 	if err != nil {
-		return false, err
+		return err
 	}
 	linkID, err := s.newID()
 	if err != nil {
-		return false, err
+		return err
 	}
-	err = s.cfg.Store.InsertApplicationRole(ctx, s.cfg.Tenant, linkID, appID, role.ID)
+	err = s.write(ctx, func(q *store.Queries, c *change.Set) error {
+		*c = change.App(appID)
+		return q.InsertApplicationRole(ctx, s.cfg.Tenant, linkID, appID, role.ID)
+	})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return false, fmt.Errorf("management: assign role: %w", err)
+		return fmt.Errorf("management: assign role: %w", err)
 	}
-	return err == nil, nil
+	return nil
 }
 
 // BootstrapAppID returns the id of the bootstrap application ("" when

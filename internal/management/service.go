@@ -113,22 +113,6 @@ func (s *Service) commit(ctx context.Context, fn func(q *store.Queries, c *chang
 	return c, err
 }
 
-// announceCommitted announces c, which writes that each committed on
-// their own changed, to the other instances and then to this one. The
-// startup writes of seed.go use it: several steps, each of which tolerates
-// another instance having done it first, and that are retried at the next
-// start. Unlike write, a process that dies after a step's commit and
-// before this call leaves that step unannounced.
-func (s *Service) announceCommitted(ctx context.Context, c change.Set) {
-	if c.Empty() {
-		return
-	}
-	if err := s.cfg.Store.Notify(ctx, s.payload(c)); err != nil {
-		s.cfg.Logger.Error("cannot notify other instances of a change; they see it when they resync", "err", err)
-	}
-	s.announce(c)
-}
-
 // payload is c as the other instances receive it: encoded, naming this
 // instance as its origin.
 func (s *Service) payload(c change.Set) string {
