@@ -239,7 +239,7 @@ func TestClientAuthentication(t *testing.T) {
 			t.Fatalf("P-521 key through the API: %d, want 400", st)
 		}
 		oddMD, _ := json.Marshal(md)
-		if _, err := e.srv.Store().PatchApplication(context.Background(), "default", appID, store.AppChanges{OIDCClientMetadata: oddMD}); err != nil {
+		if _, err := e.srv.Store().PatchApplication(context.Background(), "default", appID, store.AppChanges{OIDCClientMetadata: oddMD}, ""); err != nil {
 			t.Fatalf("store a P-521 key as an older version did: %v", err)
 		}
 		page = e.get(base)

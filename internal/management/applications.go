@@ -231,13 +231,14 @@ func (s *Service) patchApplication(ctx context.Context, id string, p AppPatch) (
 		}
 		return app, nil
 	}
-	var app *rbac.Application
-	err := s.write(ctx, func(q *store.Queries, set *change.Set) error {
-		*set = change.App(id)
-		var err error
-		app, err = q.PatchApplication(ctx, s.cfg.Tenant, id, c)
-		return err
-	})
+	// One statement that also notifies the other instances (see write):
+	// no transaction holds the row across round trips, which under load
+	// made PATCHes of one app queue behind each other.
+	set := change.App(id)
+	app, err := s.cfg.Store.PatchApplication(ctx, s.cfg.Tenant, id, c, s.payload(set))
+	if app != nil {
+		s.announce(set)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, appNotFound(err, id)
 	} else if err != nil {

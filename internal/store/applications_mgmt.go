@@ -168,10 +168,13 @@ type AppChanges struct {
 
 // PatchApplication sets the columns c gives on application id and returns
 // the application as stored afterwards: one statement (UPDATE ...
-// RETURNING), so one round trip and no transaction, and two patches of
-// different fields made at once both stick. ErrNotFound if there is no
-// such application.
-func (q *Queries) PatchApplication(ctx context.Context, tenant, id string, c AppChanges) (*rbac.Application, error) {
+// RETURNING), so one round trip and no transaction open across round
+// trips, and two patches of different fields made at once both stick.
+// ErrNotFound if there is no such application. When announce is not empty,
+// the same statement notifies it to the other instances (see
+// queryRowAnnounced). The application is returned whenever the statement
+// committed, also when err then reports a failure to confirm its flush.
+func (s *Store) PatchApplication(ctx context.Context, tenant, id string, c AppChanges, announce string) (*rbac.Application, error) {
 	opt := func(name string, raw json.RawMessage, def string) (bool, any, error) {
 		if raw == nil {
 			return false, nil, nil
@@ -198,7 +201,8 @@ func (q *Queries) PatchApplication(ctx context.Context, tenant, id string, c App
 	if c.AppLevelAccessControlEnabled != nil {
 		acl = *c.AppLevelAccessControlEnabled
 	}
-	a, err := scanApplication(q.q.QueryRowContext(ctx, `UPDATE applications SET
+	var a *rbac.Application
+	_, err = s.queryRowAnnounced(ctx, announce, `UPDATE applications SET
   name = CASE WHEN $3 THEN $4 ELSE name END,
   description = CASE WHEN $5 THEN $6 ELSE description END,
   oidc_client_metadata = CASE WHEN $7 THEN $8 ELSE oidc_client_metadata END,
@@ -207,12 +211,16 @@ func (q *Queries) PatchApplication(ctx context.Context, tenant, id string, c App
   app_level_access_control_enabled = CASE WHEN $13 THEN $14 ELSE app_level_access_control_enabled END
 WHERE tenant_id = $1 AND id = $2
 RETURNING `+applicationReturning,
-		tenant, id, c.Name != nil, name, c.DescriptionSet, c.Description, setOIDC, oidc, setMeta, meta,
-		setData, data, c.AppLevelAccessControlEnabled != nil, acl))
-	if err != nil {
+		[]any{tenant, id, c.Name != nil, name, c.DescriptionSet, c.Description, setOIDC, oidc, setMeta, meta,
+			setData, data, c.AppLevelAccessControlEnabled != nil, acl},
+		func(row interface{ Scan(...any) error }) (err error) {
+			a, err = scanApplication(row)
+			return err
+		})
+	if err != nil && a == nil {
 		return nil, wrap("update application "+id, err)
 	}
-	return a, nil
+	return a, err
 }
 
 // applicationReturning is applicationColumns unqualified, for RETURNING.

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
 )
@@ -125,7 +128,7 @@ func TestPatchApplication(t *testing.T) {
 		wantErr(t, "insert", s.InsertApplication(ctx, a), nil)
 		before, _ := s.GetApplication(ctx, tenant, "p1")
 
-		got, err := s.PatchApplication(ctx, tenant, "p1", AppChanges{Name: ptr("Renamed")})
+		got, err := s.PatchApplication(ctx, tenant, "p1", AppChanges{Name: ptr("Renamed")}, "")
 		wantErr(t, "name only", err, nil)
 		if got.Name != "Renamed" || got.Description == nil || *got.Description != "first" {
 			t.Fatalf("after a name patch: %+v", got)
@@ -133,10 +136,14 @@ func TestPatchApplication(t *testing.T) {
 		jsonEqual(t, "kept custom data", got.CustomData, `{"keep":true}`)
 		jsonEqual(t, "kept oidc metadata", got.OIDCClientMetadata, string(before.OIDCClientMetadata))
 
+		// Announced: on PostgreSQL the statement notifies it, only when it
+		// wrote (a payload that would break a badly quoted literal).
+		notes := listenAll(t, s)
 		acl := true
+		announce := `patched 'p1' \'); --`
 		got, err = s.PatchApplication(ctx, tenant, "p1", AppChanges{DescriptionSet: true,
 			CustomClientMetadata: json.RawMessage(`{"allowTokenExchange":true}`), CustomData: json.RawMessage(`{}`),
-			AppLevelAccessControlEnabled: &acl})
+			AppLevelAccessControlEnabled: &acl}, announce)
 		wantErr(t, "clear description and more", err, nil)
 		if got.Name != "Renamed" || got.Description != nil || !got.AppLevelAccessControlEnabled {
 			t.Fatalf("after the second patch: %+v", got)
@@ -147,10 +154,15 @@ func TestPatchApplication(t *testing.T) {
 			t.Fatalf("returned %+v, stored %+v", got, stored)
 		}
 
-		_, err = s.PatchApplication(ctx, tenant, "nope", AppChanges{Name: ptr("x")})
+		_, err = s.PatchApplication(ctx, tenant, "nope", AppChanges{Name: ptr("x")}, "patched nope")
 		wantErr(t, "missing", err, ErrNotFound)
-		_, err = s.PatchApplication(ctx, tenant, "p1", AppChanges{CustomData: json.RawMessage(`{`)})
+		_, err = s.PatchApplication(ctx, tenant, "p1", AppChanges{CustomData: json.RawMessage(`{`)}, "patched badly")
 		wantErr(t, "invalid JSON", err, ErrCheck)
+		if s.Dialect() == dialectPostgres {
+			if got := notes(); !slices.Equal(got, []string{announce}) {
+				t.Fatalf("notifications %q, want only the one of the patch that wrote", got)
+			}
+		}
 	})
 }
 
@@ -296,5 +308,43 @@ func TestApplicationListPlan(t *testing.T) {
 		if !strings.Contains(joined, c.want) || strings.Contains(joined, "TEMP B-TREE") {
 			t.Errorf("plan of %q: %s", c.query, joined)
 		}
+	}
+}
+
+// listenAll listens to s's change channel (PostgreSQL; on SQLite it does
+// nothing) and returns a function that sends a sentinel notification, waits
+// for it and returns what arrived before it.
+func listenAll(t *testing.T, s *Store) func() []string {
+	ctx, cancel := context.WithCancel(context.Background())
+	var (
+		mu  sync.Mutex
+		got []string
+	)
+	ready, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Listen(ctx, func(p string) {
+			mu.Lock()
+			got = append(got, p)
+			mu.Unlock()
+		}, ready, nil)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	<-ready
+	return func() []string {
+		const sentinel = "listenAll sentinel"
+		if err := s.Notify(context.Background(), sentinel); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			mu.Lock()
+			seen := slices.Clone(got)
+			mu.Unlock()
+			if i := slices.Index(seen, sentinel); i >= 0 {
+				return seen[:i]
+			}
+		}
+		t.Fatal("the sentinel notification did not arrive within 5s")
+		return nil
 	}
 }

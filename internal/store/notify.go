@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"slices"
@@ -148,6 +149,54 @@ func (s *Store) TxNotify(ctx context.Context, fn func(q *Queries) (payload strin
 		return false, fmt.Errorf("store: commit: the transaction was rolled back")
 	}
 	return true, nil
+}
+
+// queryRowAnnounced runs query, one statement that writes and returns one
+// row (an UPDATE ... RETURNING), and hands that row to scan. When announce
+// is not empty it is notified, on PostgreSQL, by the same statement, in
+// its own implicit transaction, and only if the statement returned its row:
+// no transaction stays open across a round trip to this process, so the rows
+// the statement locks are held only while PostgreSQL runs it and commits
+// (asynchronously when flushAfter; TxNotify's flush message follows). A
+// multi-statement TxNotify holds its locks until its last round trip, and
+// under full token load every round trip waits for a CPU: writes to one
+// row then queue behind each other's round trips. committed reports whether
+// the statement committed, also when err then reports a failure to confirm
+// its flush.
+func (s *Store) queryRowAnnounced(ctx context.Context, announce, query string, args []any,
+	scan func(row interface{ Scan(...any) error }) error) (committed bool, err error) {
+	if announce == "" || s.dialect != dialectPostgres {
+		err := scan(s.db.QueryRowContext(ctx, query, args...))
+		return err == nil, err
+	}
+	if strings.IndexByte(announce, 0) >= 0 {
+		return false, fmt.Errorf("store: notify: the payload holds a NUL byte")
+	}
+	async := ""
+	if s.flushAfter {
+		async = "set_config('synchronous_commit', 'off', true), "
+	}
+	n := len(args)
+	wrapped := fmt.Sprintf("WITH w AS (%s) SELECT w.*, concat(%spg_notify($%d, $%d)) FROM w", query, async, n+1, n+2)
+	row := s.db.QueryRowContext(ctx, wrapped, slices.Concat(args, []any{s.channel, announce})...)
+	if err := scan(extraColumn{row}); err != nil {
+		return false, err
+	}
+	if s.flushAfter {
+		if _, err := s.db.ExecContext(ctx, flushStatement); err != nil {
+			return true, wrap("flush after commit", err)
+		}
+	}
+	return true, nil
+}
+
+// extraColumn scans a row that has one column more, at the end, than its
+// callers ask for.
+type extraColumn struct{ row *sql.Row }
+
+func (e extraColumn) Scan(dest ...any) error {
+	var discard []byte
+	return e.row.Scan(append(dest, &discard)...)
 }
 
 // notifyAndCommit returns the statements that end a notifying transaction:
