@@ -8,9 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
 )
@@ -138,7 +136,7 @@ func TestPatchApplication(t *testing.T) {
 
 		// Announced: on PostgreSQL the statement notifies it, only when it
 		// wrote (a payload that would break a badly quoted literal).
-		notes := listenAll(t, s)
+		until := listenUntil(t, s)
 		acl := true
 		announce := `patched 'p1' \'); --`
 		got, err = s.PatchApplication(ctx, tenant, "p1", AppChanges{DescriptionSet: true,
@@ -159,7 +157,8 @@ func TestPatchApplication(t *testing.T) {
 		_, err = s.PatchApplication(ctx, tenant, "p1", AppChanges{CustomData: json.RawMessage(`{`)}, "patched badly")
 		wantErr(t, "invalid JSON", err, ErrCheck)
 		if s.Dialect() == dialectPostgres {
-			if got := notes(); !slices.Equal(got, []string{announce}) {
+			wantErr(t, "sentinel", s.Notify(ctx, "patched end"), nil)
+			if got := until("patched end"); !slices.Equal(got, []string{announce, "patched end"}) {
 				t.Fatalf("notifications %q, want only the one of the patch that wrote", got)
 			}
 		}
@@ -308,43 +307,5 @@ func TestApplicationListPlan(t *testing.T) {
 		if !strings.Contains(joined, c.want) || strings.Contains(joined, "TEMP B-TREE") {
 			t.Errorf("plan of %q: %s", c.query, joined)
 		}
-	}
-}
-
-// listenAll listens to s's change channel (PostgreSQL; on SQLite it does
-// nothing) and returns a function that sends a sentinel notification, waits
-// for it and returns what arrived before it.
-func listenAll(t *testing.T, s *Store) func() []string {
-	ctx, cancel := context.WithCancel(context.Background())
-	var (
-		mu  sync.Mutex
-		got []string
-	)
-	ready, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Listen(ctx, func(p string) {
-			mu.Lock()
-			got = append(got, p)
-			mu.Unlock()
-		}, ready, nil)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	<-ready
-	return func() []string {
-		const sentinel = "listenAll sentinel"
-		if err := s.Notify(context.Background(), sentinel); err != nil {
-			t.Fatal(err)
-		}
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-			mu.Lock()
-			seen := slices.Clone(got)
-			mu.Unlock()
-			if i := slices.Index(seen, sentinel); i >= 0 {
-				return seen[:i]
-			}
-		}
-		t.Fatal("the sentinel notification did not arrive within 5s")
-		return nil
 	}
 }

@@ -17,37 +17,8 @@ import (
 // entry. On SQLite Notify does nothing, and the revocation is recorded.
 func TestNotifyInTransaction(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *Store) {
-		ctx, cancel := context.WithCancel(context.Background())
-		var (
-			mu  sync.Mutex
-			got []string
-		)
-		ready := make(chan struct{})
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			s.Listen(ctx, func(p string) {
-				mu.Lock()
-				got = append(got, p)
-				mu.Unlock()
-			}, ready, nil)
-		}()
-		t.Cleanup(func() { cancel(); <-done })
-		<-ready
-		// until waits for payload p (up to 5 s) and returns what arrived.
-		until := func(p string) []string {
-			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-				mu.Lock()
-				seen := slices.Clone(got)
-				mu.Unlock()
-				if slices.Contains(seen, p) {
-					return seen
-				}
-			}
-			t.Fatalf("%q did not arrive within 5s", p)
-			return nil
-		}
-
+		ctx := context.Background()
+		until := listenUntil(t, s)
 		boom := errors.New("roll back")
 		err := s.Tx(ctx, func(q *Queries) error {
 			if err := q.Notify(ctx, "rolled-back"); err != nil {
@@ -179,4 +150,38 @@ func txPayload(i int) string {
 		return fmt.Sprintf("txnotify-%d", i)
 	}
 	return fmt.Sprintf(`txnotify-%d it's \' \\'); COMMIT; DROP TABLE meta; -- "é"`, i)
+}
+
+// listenUntil listens to s's change channel (on SQLite nothing arrives)
+// and returns until, which waits up to 5 s for payload p and returns
+// everything that arrived so far, in order.
+func listenUntil(t *testing.T, s *Store) (until func(p string) []string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var (
+		mu  sync.Mutex
+		got []string
+	)
+	ready, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Listen(ctx, func(p string) {
+			mu.Lock()
+			got = append(got, p)
+			mu.Unlock()
+		}, ready, nil)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	<-ready
+	return func(p string) []string {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			mu.Lock()
+			seen := slices.Clone(got)
+			mu.Unlock()
+			if slices.Contains(seen, p) {
+				return seen
+			}
+		}
+		t.Fatalf("%q did not arrive within 5s", p)
+		return nil
+	}
 }
