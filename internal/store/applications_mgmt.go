@@ -202,7 +202,7 @@ func (s *Store) PatchApplication(ctx context.Context, tenant, id string, c AppCh
 		acl = *c.AppLevelAccessControlEnabled
 	}
 	var a *rbac.Application
-	_, err = s.queryRowAnnounced(ctx, announce, `UPDATE applications SET
+	err = s.queryRowAnnounced(ctx, announce, `UPDATE applications SET
   name = CASE WHEN $3 THEN $4 ELSE name END,
   description = CASE WHEN $5 THEN $6 ELSE description END,
   oidc_client_metadata = CASE WHEN $7 THEN $8 ELSE oidc_client_metadata END,

@@ -71,8 +71,9 @@ func (q *Queries) Notify(ctx context.Context, payload string) error {
 // for its flush (synchronous_commit off for it alone), and TxNotify then
 // waits for the flush outside the lock: a transaction that writes one WAL
 // record (an empty logical decoding message, which every role may run by
-// default and which needs no table) commits synchronously, and its flush covers the write's commit
-// record, which precedes it, in a group flush with other commits. As with
+// default and which needs no table) commits synchronously, and its flush
+// covers the write's commit record, which precedes it, in a group flush
+// with other commits. As with
 // Tx, the write is durable when TxNotify returns a nil error. Where that
 // function may not be executed (checked at Open), notifying transactions
 // commit synchronously, under the lock.
@@ -119,8 +120,8 @@ func (s *Store) TxNotify(ctx context.Context, fn func(q *Queries) (payload strin
 	if err != nil {
 		return false, err
 	}
-	if strings.IndexByte(payload, 0) >= 0 {
-		return false, fmt.Errorf("store: notify: the payload holds a NUL byte")
+	if err := checkPayload(payload); err != nil {
+		return false, err
 	}
 	tail := "COMMIT"
 	if payload != "" {
@@ -160,17 +161,16 @@ func (s *Store) TxNotify(ctx context.Context, fn func(q *Queries) (payload strin
 // (asynchronously when flushAfter; TxNotify's flush message follows). A
 // multi-statement TxNotify holds its locks until its last round trip, and
 // under full token load every round trip waits for a CPU: writes to one
-// row then queue behind each other's round trips. committed reports whether
-// the statement committed, also when err then reports a failure to confirm
-// its flush.
+// row then queue behind each other's round trips. The statement committed
+// if and only if scan was called and succeeded; err may then still report a
+// failure to confirm its flush.
 func (s *Store) queryRowAnnounced(ctx context.Context, announce, query string, args []any,
-	scan func(row interface{ Scan(...any) error }) error) (committed bool, err error) {
+	scan func(row interface{ Scan(...any) error }) error) error {
 	if announce == "" || s.dialect != dialectPostgres {
-		err := scan(s.db.QueryRowContext(ctx, query, args...))
-		return err == nil, err
+		return scan(s.db.QueryRowContext(ctx, query, args...))
 	}
-	if strings.IndexByte(announce, 0) >= 0 {
-		return false, fmt.Errorf("store: notify: the payload holds a NUL byte")
+	if err := checkPayload(announce); err != nil {
+		return err
 	}
 	async := ""
 	if s.flushAfter {
@@ -180,14 +180,23 @@ func (s *Store) queryRowAnnounced(ctx context.Context, announce, query string, a
 	wrapped := fmt.Sprintf("WITH w AS (%s) SELECT w.*, concat(%spg_notify($%d, $%d)) FROM w", query, async, n+1, n+2)
 	row := s.db.QueryRowContext(ctx, wrapped, slices.Concat(args, []any{s.channel, announce})...)
 	if err := scan(extraColumn{row}); err != nil {
-		return false, err
+		return err
 	}
 	if s.flushAfter {
 		if _, err := s.db.ExecContext(ctx, flushStatement); err != nil {
-			return true, wrap("flush after commit", err)
+			return wrap("flush after commit", err)
 		}
 	}
-	return true, nil
+	return nil
+}
+
+// checkPayload refuses a notification payload PostgreSQL could not hold
+// (a NUL byte), before anything commits.
+func checkPayload(payload string) error {
+	if strings.IndexByte(payload, 0) >= 0 {
+		return fmt.Errorf("store: notify: the payload holds a NUL byte")
+	}
+	return nil
 }
 
 // extraColumn scans a row that has one column more, at the end, than its
