@@ -122,7 +122,8 @@ func (s *Service) CreateRole(ctx context.Context, in RoleInput) (*rbac.Role, err
 		} else if err != nil {
 			return storeError(err)
 		}
-		return s.addRoleScopes(ctx, q, role, dedupe(in.ScopeIDs))
+		_, err := s.addRoleScopes(ctx, q, role, dedupe(in.ScopeIDs))
+		return err
 	})
 	if err != nil {
 		return nil, wrapService("create role", err)
@@ -168,36 +169,55 @@ func dedupe(ids []string, skip ...string) []string {
 	return out
 }
 
-// addRoleScopes checks and gives the scopes to role, inside q's
-// transaction: an unknown scope is 404, a Management API scope on a User
-// role 400 (Logto's validateRoleScopeAssignment, after its duplicate check).
-func (s *Service) addRoleScopes(ctx context.Context, q *store.Queries, role *rbac.Role, scopeIDs []string) error {
-	for _, scopeID := range scopeIDs {
-		sr, err := q.GetScopeWithResource(ctx, s.cfg.Tenant, scopeID)
-		if errors.Is(err, store.ErrNotFound) {
-			return notExistsWithID("scopes", scopeID)
-		} else if err != nil {
-			return err
+// addRoleScopes checks and gives the scopes scopeIDs (without repeats) to
+// role, inside q's transaction, and returns the role's scopes afterwards
+// (as ListRoleScopesPage lists them). In order: a scope the role holds
+// already is 422 role.scope_exists; then, scope by scope, an unknown scope
+// 404 and a Management API scope on a User role 400. One query reads all
+// it checks, the role's scopes included, so that the write takes as few
+// round trips as it can: under load each waits for the database.
+func (s *Service) addRoleScopes(ctx context.Context, q *store.Queries, role *rbac.Role, scopeIDs []string) ([]rbac.Scope, error) {
+	rows, err := q.ListRoleScopesWith(ctx, s.cfg.Tenant, role.ID, scopeIDs)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*store.RoleScope, len(rows))
+	for i := range rows {
+		byID[rows[i].Scope.ID] = &rows[i]
+	}
+	for _, id := range scopeIDs {
+		if sr := byID[id]; sr != nil && sr.Held {
+			return nil, roleScopeExists(id)
+		}
+	}
+	for _, id := range scopeIDs {
+		sr := byID[id]
+		if sr == nil {
+			return nil, notExistsWithID("scopes", id)
 		}
 		if role.Type == rbac.RoleUser && s.isManagementAPI(&sr.Resource) {
-			return errorf(http.StatusBadRequest, "role.management_api_scopes_not_assignable_to_user_role",
+			return nil, errorf(http.StatusBadRequest, "role.management_api_scopes_not_assignable_to_user_role",
 				"Cannot assign management API scopes to a user role.")
 		}
 	}
 	for _, scopeID := range scopeIDs {
 		linkID, err := s.newID()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := q.InsertRoleScope(ctx, s.cfg.Tenant, linkID, role.ID, scopeID); errors.Is(err, store.ErrConflict) {
-			return roleScopeExists(scopeID)
+			return nil, roleScopeExists(scopeID)
 		} else if errors.Is(err, store.ErrForeignKey) {
-			return notExistsWithID("scopes", scopeID)
+			return nil, notExistsWithID("scopes", scopeID)
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	out := make([]rbac.Scope, len(rows))
+	for i, sr := range rows {
+		out[i] = sr.Scope
+	}
+	return out, nil
 }
 
 func roleScopeExists(scopeID string) *Error {
@@ -302,29 +322,8 @@ func (s *Service) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []s
 		if len(scopeIDs) > 0 {
 			*c = roleChange(role)
 		}
-		held, err := q.ListRoleScopeIDs(ctx, s.cfg.Tenant, roleID)
-		if err != nil {
-			return err
-		}
-		for _, id := range scopeIDs {
-			for _, h := range held {
-				if id == h {
-					return roleScopeExists(id)
-				}
-			}
-		}
-		if err := s.addRoleScopes(ctx, q, role, dedupe(scopeIDs)); err != nil {
-			return err
-		}
-		list, _, err := q.ListRoleScopesPage(ctx, s.cfg.Tenant, roleID, store.Search{}, 0, 0)
-		if err != nil {
-			return err
-		}
-		out = make([]rbac.Scope, len(list))
-		for i, sr := range list {
-			out[i] = sr.Scope
-		}
-		return nil
+		out, err = s.addRoleScopes(ctx, q, role, dedupe(scopeIDs))
+		return err
 	})
 	if err != nil {
 		return nil, wrapService("add role scopes", err)
@@ -342,10 +341,16 @@ func (s *Service) RemoveRoleScope(ctx context.Context, roleID, scopeID string) e
 	} else if err != nil {
 		return fmt.Errorf("management: remove role scope: %w", err)
 	}
-	err = s.write(ctx, func(q *store.Queries, c *change.Set) error {
-		*c = roleChange(role)
-		return q.DeleteRoleScope(ctx, s.cfg.Tenant, roleID, scopeID)
-	})
+	// One statement that also notifies the other instances (see
+	// PatchApplication): a role change is one round trip fewer.
+	set, announce := roleChange(role), ""
+	if !set.Empty() {
+		announce = s.payload(set)
+	}
+	deleted, err := s.cfg.Store.DeleteRoleScopeAnnounced(ctx, s.cfg.Tenant, roleID, scopeID, announce)
+	if deleted {
+		s.announce(set)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound()
 	} else if err != nil {

@@ -30,6 +30,7 @@ func TestRoleScopeRoutes(t *testing.T) {
 		if len(scopes) != 3 {
 			t.Fatalf("all scopes %+v", scopes)
 		}
+		added := scopes
 		wantErrorCode(t, "held", e.API("POST", base, map[string]any{"scopeIds": []string{"nope", read.ID}}),
 			422, "role.scope_exists", "The scope id "+read.ID+" has already been added to this role")
 		wantErrorCode(t, "unknown role", e.API("POST", "/api/roles/nope/scopes", map[string]any{"scopeIds": []string{read.ID}}), 404, "entity.not_exists_with_id", "")
@@ -53,7 +54,10 @@ func TestRoleScopeRoutes(t *testing.T) {
 		if len(list) != 3 || r.Header.Get("Total-Number") != "" {
 			t.Fatalf("list %v %s", r.Header, r.Body)
 		}
-		for _, sc := range list {
+		for i, sc := range list {
+			if sc.ID != added[i].ID || sc.Name != added[i].Name {
+				t.Fatalf("add answered %+v, list has %+v", added, list)
+			}
 			if sc.Resource == nil || sc.Resource.ID != sc.ResourceID || sc.Resource.Scopes != nil {
 				t.Fatalf("embedded resource %+v", sc)
 			}

@@ -242,24 +242,3 @@ type ScopeWithResource struct {
 	Scope    rbac.Scope
 	Resource rbac.Resource
 }
-
-// GetScopeWithResource returns the scope id and its resource; ErrNotFound
-// if there is no such scope.
-func (q *Queries) GetScopeWithResource(ctx context.Context, tenant, id string) (*ScopeWithResource, error) {
-	var (
-		sr          ScopeWithResource
-		description sql.NullString
-	)
-	s, r := &sr.Scope, &sr.Resource
-	err := q.q.QueryRowContext(ctx, `SELECT s.tenant_id, s.id, s.resource_id, s.name, s.description, s.created_at,
-  r.tenant_id, r.id, r.name, r.indicator, r.is_default, r.access_token_ttl
-FROM scopes s JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
-WHERE s.tenant_id = $1 AND s.id = $2`, tenant, id).Scan(
-		&s.TenantID, &s.ID, &s.ResourceID, &s.Name, &description, &s.CreatedAt,
-		&r.TenantID, &r.ID, &r.Name, &r.Indicator, &r.IsDefault, &r.AccessTokenTTL)
-	if err != nil {
-		return nil, wrap("scope "+id, err)
-	}
-	s.Description = stringPtr(description)
-	return &sr, nil
-}

@@ -53,8 +53,8 @@ func TestResourcePages(t *testing.T) {
 		wantErr(t, "delete again", s.DeleteResource(ctx, tenant, "ra"), ErrNotFound)
 		_, err = s.GetScope(ctx, tenant, "s1")
 		wantErr(t, "scope cascaded", err, ErrNotFound)
-		if ids, _ := s.ListRoleScopeIDs(ctx, tenant, "r1"); len(ids) != 0 {
-			t.Fatalf("role link not cascaded: %v", ids)
+		if with, _ := s.ListRoleScopesWith(ctx, tenant, "r1", nil); len(with) != 0 {
+			t.Fatalf("role link not cascaded: %+v", with)
 		}
 	})
 }
@@ -122,13 +122,11 @@ func TestScopePages(t *testing.T) {
 		_, err = s.UpdateScope(ctx, tenant, "rb", "s1", ScopeUpdate{})
 		wantErr(t, "no-op, scope of another resource", err, ErrNotFound)
 
-		sr, err := s.GetScopeWithResource(ctx, tenant, "s4")
+		with, err := s.ListRoleScopesWith(ctx, tenant, "no-role", []string{"s4", "ghost"})
 		wantErr(t, "with resource", err, nil)
-		if sr.Scope.ID != "s4" || sr.Resource.ID != "rb" || sr.Resource.Indicator != "https://b" {
-			t.Fatalf("with resource: %+v", sr)
+		if len(with) != 1 || with[0].Scope.ID != "s4" || with[0].Resource.ID != "rb" || with[0].Resource.Indicator != "https://b" || with[0].Held {
+			t.Fatalf("with resource: %+v", with)
 		}
-		_, err = s.GetScopeWithResource(ctx, tenant, "ghost")
-		wantErr(t, "with resource missing", err, ErrNotFound)
 
 		wantErr(t, "delete of another resource", s.DeleteScope(ctx, tenant, "rb", "s1"), ErrNotFound)
 		wantErr(t, "delete", s.DeleteScope(ctx, tenant, "ra", "s1"), nil)

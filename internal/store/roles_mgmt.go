@@ -254,19 +254,74 @@ WHERE rs.tenant_id = $1 AND rs.role_id = $2` + cond
 	return out, total, nil
 }
 
-// ListRoleScopeIDs returns the ids of the scopes role roleID holds
-// (through roles_scopes__role_scope), in no particular order.
-func (q *Queries) ListRoleScopeIDs(ctx context.Context, tenant, roleID string) ([]string, error) {
-	return q.stringColumn(ctx, "list role scopes", `SELECT scope_id FROM roles_scopes
-WHERE tenant_id = $1 AND role_id = $2`, tenant, roleID)
+// RoleScope is a scope with its resource and whether a role holds it (see
+// ListRoleScopesWith).
+type RoleScope struct {
+	ScopeWithResource
+	Held bool
 }
 
-// DeleteRoleScope takes scope scopeID from role roleID; ErrNotFound if the
-// role does not hold it (or does not exist).
-func (q *Queries) DeleteRoleScope(ctx context.Context, tenant, roleID, scopeID string) error {
-	res, err := q.q.ExecContext(ctx, `DELETE FROM roles_scopes
-WHERE tenant_id = $1 AND role_id = $2 AND scope_id = $3`, tenant, roleID, scopeID)
-	return affectedOne(res, err, "delete role scope "+scopeID)
+// ListRoleScopesWith returns, in one query, the scopes role roleID holds and
+// those of ids that exist, each with its resource and whether the role holds
+// it, in ListRoleScopesPage's order (created_at, then id). An id that names
+// no scope is not in the list. Adding scopes to a role reads what it needs
+// from it: which of ids are held already, which exist, their resources, and
+// (held and added together) the role's scopes afterwards.
+func (q *Queries) ListRoleScopesWith(ctx context.Context, tenant, roleID string, ids []string) ([]RoleScope, error) {
+	args := []any{tenant, roleID}
+	cond := `s.id IN (SELECT scope_id FROM roles_scopes WHERE tenant_id = $1 AND role_id = $2)`
+	if len(ids) > 0 {
+		cond = `(s.id IN (` + inList(&args, ids) + `) OR ` + cond + `)`
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT s.tenant_id, s.id, s.resource_id, s.name, s.description, s.created_at,
+  r.tenant_id, r.id, r.name, r.indicator, r.is_default, r.access_token_ttl,
+  EXISTS (SELECT 1 FROM roles_scopes rs WHERE rs.tenant_id = s.tenant_id AND rs.role_id = $2 AND rs.scope_id = s.id)
+FROM scopes s JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
+WHERE s.tenant_id = $1 AND `+cond+`
+ORDER BY s.created_at, s.id`, args...)
+	if err != nil {
+		return nil, wrap("list role scopes", err)
+	}
+	defer rows.Close()
+	var out []RoleScope
+	for rows.Next() {
+		var (
+			rs          RoleScope
+			description sql.NullString
+		)
+		s, r := &rs.Scope, &rs.Resource
+		if err := rows.Scan(&s.TenantID, &s.ID, &s.ResourceID, &s.Name, &description, &s.CreatedAt,
+			&r.TenantID, &r.ID, &r.Name, &r.Indicator, &r.IsDefault, &r.AccessTokenTTL, &rs.Held); err != nil {
+			return nil, wrap("list role scopes", err)
+		}
+		s.Description = stringPtr(description)
+		out = append(out, rs)
+	}
+	return out, wrap("list role scopes", rows.Err())
+}
+
+// DeleteRoleScopeAnnounced takes scope scopeID from role roleID with one
+// statement (DELETE ... RETURNING) that, when announce is not empty, also
+// notifies it to the other instances if it deleted the link (see
+// queryRowAnnounced): no transaction open across round trips. ErrNotFound
+// if the role does not hold the scope (or does not exist). The link was deleted if and only if
+// deleted is true, also when err then reports a failure to confirm its
+// flush.
+func (s *Store) DeleteRoleScopeAnnounced(ctx context.Context, tenant, roleID, scopeID, announce string) (deleted bool, err error) {
+	err = s.queryRowAnnounced(ctx, announce, `DELETE FROM roles_scopes
+WHERE tenant_id = $1 AND role_id = $2 AND scope_id = $3 RETURNING scope_id`, []any{tenant, roleID, scopeID},
+		func(row interface{ Scan(...any) error }) error {
+			var id string
+			if err := row.Scan(&id); err != nil {
+				return err
+			}
+			deleted = true
+			return nil
+		})
+	if err != nil {
+		return deleted, wrap("delete role scope "+scopeID, err)
+	}
+	return true, nil
 }
 
 // ListRoleApplicationIDs returns the ids of the applications holding role

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/rbac"
@@ -200,18 +202,56 @@ func TestRoleScopePages(t *testing.T) {
 		if total != 1 || len(list) != 1 || list[0].Scope.ID != "s2" {
 			t.Fatalf("search: %d %+v", total, list)
 		}
-		ids, err := s.ListRoleScopeIDs(ctx, tenant, "r")
-		wantErr(t, "ids", err, nil)
-		if !sameSet(ids, []string{"s1", "s2"}) {
-			t.Fatalf("ids: %v", ids)
+		with, err := s.ListRoleScopesWith(ctx, tenant, "r", []string{"s3", "ghost", "s1"})
+		wantErr(t, "with", err, nil)
+		if got := heldScopes(with); got != "s1:held:https://a s2:held:https://b s3:-:https://b" {
+			t.Fatalf("with: %s", got)
 		}
-		wantErr(t, "remove", s.DeleteRoleScope(ctx, tenant, "r", "s1"), nil)
-		wantErr(t, "remove again", s.DeleteRoleScope(ctx, tenant, "r", "s1"), ErrNotFound)
-		wantErr(t, "remove unheld", s.DeleteRoleScope(ctx, tenant, "r", "s3"), ErrNotFound)
-		if ids, _ := s.ListRoleScopeIDs(ctx, tenant, "ghost"); ids == nil || len(ids) != 0 {
-			t.Fatalf("unknown role: %#v", ids)
+		with, _ = s.ListRoleScopesWith(ctx, tenant, "r", nil)
+		if got := heldScopes(with); got != "s1:held:https://a s2:held:https://b" {
+			t.Fatalf("held only: %s", got)
+		}
+		// Removed by one statement that, on PostgreSQL, notifies its
+		// announcement only when it deleted the link.
+		until := listenUntil(t, s)
+		remove := func(name, scopeID, announce string, want error) {
+			t.Helper()
+			deleted, err := s.DeleteRoleScopeAnnounced(ctx, tenant, "r", scopeID, announce)
+			wantErr(t, name, err, want)
+			if deleted != (want == nil) {
+				t.Fatalf("%s: deleted %t with %v", name, deleted, err)
+			}
+		}
+		remove("remove", "s1", "role r changed", nil)
+		remove("remove again", "s1", "role r again", ErrNotFound)
+		remove("remove unheld", "s3", "role r unheld", ErrNotFound)
+		if s.Dialect() == dialectPostgres {
+			wantErr(t, "sentinel", s.Notify(ctx, "roles end"), nil)
+			if got := until("roles end"); !slices.Equal(got, []string{"role r changed", "roles end"}) {
+				t.Fatalf("notifications %q, want only the one of the delete that deleted", got)
+			}
+		}
+		if with, _ := s.ListRoleScopesWith(ctx, tenant, "r", nil); heldScopes(with) != "s2:held:https://b" {
+			t.Fatalf("after remove: %s", heldScopes(with))
+		}
+		if with, _ := s.ListRoleScopesWith(ctx, tenant, "ghost", []string{"s1"}); heldScopes(with) != "s1:-:https://a" {
+			t.Fatalf("unknown role: %s", heldScopes(with))
 		}
 	})
+}
+
+// heldScopes renders ListRoleScopesWith's answer as "id:held|-:indicator"
+// words in its order.
+func heldScopes(list []RoleScope) string {
+	words := make([]string, len(list))
+	for i, rs := range list {
+		held := "-"
+		if rs.Held {
+			held = "held"
+		}
+		words[i] = rs.Scope.ID + ":" + held + ":" + rs.Resource.Indicator
+	}
+	return strings.Join(words, " ")
 }
 
 func TestRoleApplicationPages(t *testing.T) {
