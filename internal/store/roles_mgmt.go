@@ -236,16 +236,10 @@ WHERE rs.tenant_id = $1 AND rs.role_id = $2` + cond
 	defer rows.Close()
 	out := []ScopeWithResource{}
 	for rows.Next() {
-		var (
-			sr          ScopeWithResource
-			description sql.NullString
-		)
-		s, r := &sr.Scope, &sr.Resource
-		if err := rows.Scan(&s.TenantID, &s.ID, &s.ResourceID, &s.Name, &description, &s.CreatedAt,
-			&r.TenantID, &r.ID, &r.Name, &r.Indicator, &r.IsDefault, &r.AccessTokenTTL); err != nil {
+		var sr ScopeWithResource
+		if err := scanScopeWithResource(rows, &sr); err != nil {
 			return nil, 0, wrap("list role scopes", err)
 		}
-		s.Description = stringPtr(description)
 		out = append(out, sr)
 	}
 	if err := rows.Err(); err != nil {
@@ -285,19 +279,29 @@ ORDER BY s.created_at, s.id`, args...)
 	defer rows.Close()
 	var out []RoleScope
 	for rows.Next() {
-		var (
-			rs          RoleScope
-			description sql.NullString
-		)
-		s, r := &rs.Scope, &rs.Resource
-		if err := rows.Scan(&s.TenantID, &s.ID, &s.ResourceID, &s.Name, &description, &s.CreatedAt,
-			&r.TenantID, &r.ID, &r.Name, &r.Indicator, &r.IsDefault, &r.AccessTokenTTL, &rs.Held); err != nil {
+		var rs RoleScope
+		if err := scanScopeWithResource(rows, &rs.ScopeWithResource, &rs.Held); err != nil {
 			return nil, wrap("list role scopes", err)
 		}
-		s.Description = stringPtr(description)
 		out = append(out, rs)
 	}
 	return out, wrap("list role scopes", rows.Err())
+}
+
+// scanScopeWithResource reads a row of the columns s.tenant_id, s.id,
+// s.resource_id, s.name, s.description, s.created_at, r.tenant_id, r.id,
+// r.name, r.indicator, r.is_default, r.access_token_ttl (a scope s and its
+// resource r) into sr, and the columns after them into more.
+func scanScopeWithResource(row interface{ Scan(...any) error }, sr *ScopeWithResource, more ...any) error {
+	var description sql.NullString
+	s, r := &sr.Scope, &sr.Resource
+	dest := append([]any{&s.TenantID, &s.ID, &s.ResourceID, &s.Name, &description, &s.CreatedAt,
+		&r.TenantID, &r.ID, &r.Name, &r.Indicator, &r.IsDefault, &r.AccessTokenTTL}, more...)
+	if err := row.Scan(dest...); err != nil {
+		return err
+	}
+	s.Description = stringPtr(description)
+	return nil
 }
 
 // DeleteRoleScopeAnnounced takes scope scopeID from role roleID with one
