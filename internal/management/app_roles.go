@@ -57,17 +57,20 @@ func (s *Service) AddAppRoles(ctx context.Context, appID string, roleIDs []strin
 		}
 		added = dedupe(roleIDs, have...)
 		// As Logto: the type of every known role first, then existence.
+		// One query for all of them: a request may name many.
+		types, err := q.RoleTypes(ctx, t, added)
+		if err != nil {
+			return err
+		}
 		var missing string
 		for _, id := range added {
-			role, err := q.GetRole(ctx, t, id)
+			typ, ok := types[id]
 			switch {
-			case errors.Is(err, store.ErrNotFound):
+			case !ok:
 				if missing == "" {
 					missing = id
 				}
-			case err != nil:
-				return err
-			case role.Type != rbac.RoleMachineToMachine:
+			case typ != rbac.RoleMachineToMachine:
 				return errorf(http.StatusUnprocessableEntity, "application.invalid_role_type",
 					"Can not assign user type role to machine to machine application.")
 			}

@@ -48,7 +48,7 @@ func (q *Queries) DeleteOrganizationApplicationsExcept(ctx context.Context, tena
 	args := []any{tenant, orgID}
 	query := `DELETE FROM organization_application_relations WHERE tenant_id = $1 AND organization_id = $2`
 	if len(keep) > 0 {
-		query += ` AND application_id NOT IN (` + inList(&args, keep) + `)`
+		query += ` AND application_id NOT IN (` + q.jsonList(&args, keep) + `)`
 	}
 	_, err := q.q.ExecContext(ctx, query, args...)
 	return wrap("replace organization applications", err)

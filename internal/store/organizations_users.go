@@ -41,7 +41,7 @@ func (q *Queries) DeleteOrganizationUsersExcept(ctx context.Context, tenant, org
 	args := []any{tenant, orgID}
 	query := `DELETE FROM organization_user_relations WHERE tenant_id = $1 AND organization_id = $2`
 	if len(keep) > 0 {
-		query += ` AND user_id NOT IN (` + inList(&args, keep) + `)`
+		query += ` AND user_id NOT IN (` + q.jsonList(&args, keep) + `)`
 	}
 	_, err := q.q.ExecContext(ctx, query, args...)
 	return wrap("replace organization users", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -91,6 +92,21 @@ ORDER BY resource_id, created_at, id`, args...)
 		out[s.ResourceID] = append(out[s.ResourceID], *s)
 	}
 	return out, wrap("scopes of resources", rows.Err())
+}
+
+// jsonList appends values to args as one parameter, a JSON array, and
+// returns a query of its elements, for "x IN (...)": unlike inList it takes
+// any number of values (a placeholder each would pass the engines' limits,
+// 32,766 on SQLite and 65,535 on PostgreSQL), so use it for lists a request
+// names.
+func (q *Queries) jsonList(args *[]any, values []string) string {
+	b, _ := json.Marshal(values) // strings always marshal
+	*args = append(*args, string(b))
+	n := strconv.Itoa(len(*args))
+	if q.dialect == dialectPostgres {
+		return `SELECT jsonb_array_elements_text($` + n + `::jsonb)`
+	}
+	return `SELECT value FROM json_each($` + n + `)`
 }
 
 // inList appends values to args and returns their placeholders, comma

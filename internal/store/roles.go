@@ -26,6 +26,31 @@ func (q *Queries) GetRole(ctx context.Context, tenant, id string) (*rbac.Role, e
 WHERE tenant_id = $1 AND id = $2`, tenant, id)
 }
 
+// RoleTypes returns the type of each role of ids that exists, by id, in one
+// query however many ids there are.
+func (q *Queries) RoleTypes(ctx context.Context, tenant string, ids []string) (map[string]rbac.RoleType, error) {
+	out := make(map[string]rbac.RoleType, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{tenant}
+	rows, err := q.q.QueryContext(ctx, `SELECT id, type FROM roles
+WHERE tenant_id = $1 AND id IN (`+q.jsonList(&args, ids)+`)`, args...)
+	if err != nil {
+		return nil, wrap("role types", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var typ rbac.RoleType
+		if err := rows.Scan(&id, &typ); err != nil {
+			return nil, wrap("role types", err)
+		}
+		out[id] = typ
+	}
+	return out, wrap("role types", rows.Err())
+}
+
 // GetRoleByName returns the role called name in tenant; ErrNotFound if
 // none.
 func (q *Queries) GetRoleByName(ctx context.Context, tenant, name string) (*rbac.Role, error) {

@@ -265,7 +265,7 @@ func (q *Queries) ListRoleScopesWith(ctx context.Context, tenant, roleID string,
 	args := []any{tenant, roleID}
 	cond := `s.id IN (SELECT scope_id FROM roles_scopes WHERE tenant_id = $1 AND role_id = $2)`
 	if len(ids) > 0 {
-		cond = `(s.id IN (` + inList(&args, ids) + `) OR ` + cond + `)`
+		cond = `(s.id IN (` + q.jsonList(&args, ids) + `) OR ` + cond + `)`
 	}
 	rows, err := q.q.QueryContext(ctx, `SELECT s.tenant_id, s.id, s.resource_id, s.name, s.description, s.created_at,
   r.tenant_id, r.id, r.name, r.indicator, r.is_default, r.access_token_ttl,
