@@ -127,11 +127,13 @@ func (s *Service) ReplaceAppRoles(ctx context.Context, appID string, roleIDs []s
 			}
 			want[id] = true
 		}
+		types, err := q.RoleTypes(ctx, t, add)
+		if err != nil {
+			return err
+		}
 		for _, id := range add {
-			if _, err := q.GetRole(ctx, t, id); errors.Is(err, store.ErrNotFound) {
+			if _, ok := types[id]; !ok {
 				return notExistsWithID("roles", id)
-			} else if err != nil {
-				return err
 			}
 		}
 		for _, id := range have {

@@ -67,19 +67,19 @@ func (s *Service) AddUserRoles(ctx context.Context, userID string, roleIDs []str
 			return err
 		}
 		add := dedupe(roleIDs, held...)
+		types, err := q.RoleTypes(ctx, s.cfg.Tenant, add) // one query: a request may name many
+		if err != nil {
+			return err
+		}
 		missing := ""
 		for _, id := range add {
-			r, err := q.GetRole(ctx, s.cfg.Tenant, id)
+			typ, ok := types[id]
 			switch {
-			case errors.Is(err, store.ErrNotFound):
+			case !ok:
 				if missing == "" {
 					missing = id
 				}
-				continue
-			case err != nil:
-				return err
-			}
-			if r.Type != rbac.RoleUser {
+			case typ != rbac.RoleUser:
 				return invalidUserRoleType()
 			}
 		}
@@ -113,9 +113,13 @@ func (s *Service) ReplaceUserRoles(ctx context.Context, userID string, roleIDs [
 			return err
 		}
 		add := dedupe(roleIDs, held...)
+		types, err := q.RoleTypes(ctx, s.cfg.Tenant, add)
+		if err != nil {
+			return err
+		}
 		for _, id := range add {
-			if _, err := q.GetRole(ctx, s.cfg.Tenant, id); err != nil {
-				return userRoleNotFound(id, err)
+			if _, ok := types[id]; !ok {
+				return notExistsWithID("roles", id)
 			}
 		}
 		for _, id := range held {

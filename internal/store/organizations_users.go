@@ -128,7 +128,7 @@ func (q *Queries) OrganizationRolesByName(ctx context.Context, tenant string, na
 	}
 	args := []any{tenant}
 	rows, err := q.q.QueryContext(ctx, `SELECT tenant_id, id, name, description, type FROM organization_roles
-WHERE tenant_id = $1 AND name IN (`+inList(&args, names)+`) ORDER BY name`, args...)
+WHERE tenant_id = $1 AND name IN (`+q.jsonList(&args, names)+`) ORDER BY name`, args...)
 	if err != nil {
 		return nil, wrap("organization roles by name", err)
 	}
