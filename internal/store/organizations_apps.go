@@ -48,7 +48,7 @@ func (q *Queries) DeleteOrganizationApplicationsExcept(ctx context.Context, tena
 	args := []any{tenant, orgID}
 	query := `DELETE FROM organization_application_relations WHERE tenant_id = $1 AND organization_id = $2`
 	if len(keep) > 0 {
-		query += ` AND application_id NOT IN (` + q.jsonList(&args, keep) + `)`
+		query += ` AND application_id NOT IN (` + q.inList(&args, keep) + `)`
 	}
 	_, err := q.q.ExecContext(ctx, query, args...)
 	return wrap("replace organization applications", err)
@@ -188,7 +188,7 @@ func (q *Queries) roleRefs(ctx context.Context, keys []string, query string, ten
 		return out, nil
 	}
 	args := []any{tenant, other}
-	rows, err := q.q.QueryContext(ctx, fmt.Sprintf(query, inList(&args, keys)), args...)
+	rows, err := q.q.QueryContext(ctx, fmt.Sprintf(query, q.inList(&args, keys)), args...)
 	if err != nil {
 		return nil, wrap("organization role refs", err)
 	}

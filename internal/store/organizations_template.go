@@ -282,7 +282,7 @@ func (q *Queries) OrganizationRoleScopes(ctx context.Context, tenant string, rol
 		return out, nil
 	}
 	args := []any{tenant}
-	in := inList(&args, roleIDs)
+	in := q.inList(&args, roleIDs)
 	rows, err := q.q.QueryContext(ctx, `SELECT rs.organization_role_id, s.tenant_id, s.id, s.name, s.description
 FROM organization_role_scope_relations rs
 JOIN organization_scopes s ON s.tenant_id = rs.tenant_id AND s.id = rs.organization_scope_id
@@ -318,7 +318,7 @@ func (q *Queries) OrganizationRoleResourceScopes(ctx context.Context, tenant str
 		return out, nil
 	}
 	args := []any{tenant}
-	in := inList(&args, roleIDs)
+	in := q.inList(&args, roleIDs)
 	rows, err := q.q.QueryContext(ctx, `SELECT rs.organization_role_id, s.id, s.name, r.id, r.name, r.indicator
 FROM organization_role_resource_scope_relations rs
 JOIN scopes s ON s.tenant_id = rs.tenant_id AND s.id = rs.scope_id

@@ -41,7 +41,7 @@ func (q *Queries) DeleteOrganizationUsersExcept(ctx context.Context, tenant, org
 	args := []any{tenant, orgID}
 	query := `DELETE FROM organization_user_relations WHERE tenant_id = $1 AND organization_id = $2`
 	if len(keep) > 0 {
-		query += ` AND user_id NOT IN (` + q.jsonList(&args, keep) + `)`
+		query += ` AND user_id NOT IN (` + q.inList(&args, keep) + `)`
 	}
 	_, err := q.q.ExecContext(ctx, query, args...)
 	return wrap("replace organization users", err)
@@ -128,7 +128,7 @@ func (q *Queries) OrganizationRolesByName(ctx context.Context, tenant string, na
 	}
 	args := []any{tenant}
 	rows, err := q.q.QueryContext(ctx, `SELECT tenant_id, id, name, description, type FROM organization_roles
-WHERE tenant_id = $1 AND name IN (`+q.jsonList(&args, names)+`) ORDER BY name`, args...)
+WHERE tenant_id = $1 AND name IN (`+q.inList(&args, names)+`) ORDER BY name`, args...)
 	if err != nil {
 		return nil, wrap("organization roles by name", err)
 	}
@@ -266,7 +266,7 @@ func (q *Queries) OrganizationUsersSummaries(ctx context.Context, tenant string,
 		return out, nil
 	}
 	args := []any{tenant}
-	in := inList(&args, orgIDs)
+	in := q.inList(&args, orgIDs)
 	rows, err := q.q.QueryContext(ctx, `SELECT organization_id, COUNT(*) FROM organization_user_relations
 WHERE tenant_id = $1 AND organization_id IN (`+in+`) GROUP BY organization_id`, args...)
 	if err != nil {

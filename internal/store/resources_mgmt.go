@@ -78,7 +78,7 @@ func (q *Queries) ScopesOfResources(ctx context.Context, tenant string, resource
 	}
 	args := []any{tenant}
 	rows, err := q.q.QueryContext(ctx, `SELECT `+scopeColumns+` FROM scopes
-WHERE tenant_id = $1 AND resource_id IN (`+inList(&args, resourceIDs)+`)
+WHERE tenant_id = $1 AND resource_id IN (`+q.inList(&args, resourceIDs)+`)
 ORDER BY resource_id, created_at, id`, args...)
 	if err != nil {
 		return nil, wrap("scopes of resources", err)
@@ -94,12 +94,12 @@ ORDER BY resource_id, created_at, id`, args...)
 	return out, wrap("scopes of resources", rows.Err())
 }
 
-// jsonList appends values to args as one parameter, a JSON array, and
-// returns a query of its elements, for "x IN (...)": unlike inList it takes
-// any number of values (a placeholder each would pass the engines' limits,
-// 32,766 on SQLite and 65,535 on PostgreSQL), so use it for lists a request
-// names.
-func (q *Queries) jsonList(args *[]any, values []string) string {
+// inList appends values to args as one parameter, a JSON array, and
+// returns a query of its elements, for "x IN (...)" or "x NOT IN (...)". One
+// parameter, not a placeholder per value: a list a request names can pass
+// the engines' limits on placeholders (32,766 on SQLite, 65,535 on
+// PostgreSQL).
+func (q *Queries) inList(args *[]any, values []string) string {
 	b, _ := json.Marshal(values) // strings always marshal
 	*args = append(*args, string(b))
 	n := strconv.Itoa(len(*args))
@@ -107,17 +107,6 @@ func (q *Queries) jsonList(args *[]any, values []string) string {
 		return `SELECT jsonb_array_elements_text($` + n + `::jsonb)`
 	}
 	return `SELECT value FROM json_each($` + n + `)`
-}
-
-// inList appends values to args and returns their placeholders, comma
-// separated.
-func inList(args *[]any, values []string) string {
-	ps := make([]string, len(values))
-	for i, v := range values {
-		*args = append(*args, v)
-		ps[i] = "$" + strconv.Itoa(len(*args))
-	}
-	return strings.Join(ps, ", ")
 }
 
 // UpdateResource sets the name and the access token TTL of the resource id

@@ -35,7 +35,7 @@ func (q *Queries) RoleTypes(ctx context.Context, tenant string, ids []string) (m
 	}
 	args := []any{tenant}
 	rows, err := q.q.QueryContext(ctx, `SELECT id, type FROM roles
-WHERE tenant_id = $1 AND id IN (`+q.jsonList(&args, ids)+`)`, args...)
+WHERE tenant_id = $1 AND id IN (`+q.inList(&args, ids)+`)`, args...)
 	if err != nil {
 		return nil, wrap("role types", err)
 	}

@@ -122,7 +122,7 @@ func (q *Queries) RoleUsages(ctx context.Context, tenant string, roleIDs []strin
 	// The window functions number each role's holders and count them all;
 	// the outer query keeps the first few rows of each role.
 	args := []any{tenant}
-	in := inList(&args, roleIDs)
+	in := q.inList(&args, roleIDs)
 	rows, err := q.q.QueryContext(ctx, `SELECT role_id, id, name, avatar, total FROM (
   SELECT ur.role_id, u.id, u.name, u.avatar,
     ROW_NUMBER() OVER (PARTITION BY ur.role_id ORDER BY u.created_at, u.id) AS n,
@@ -265,7 +265,7 @@ func (q *Queries) ListRoleScopesWith(ctx context.Context, tenant, roleID string,
 	args := []any{tenant, roleID}
 	cond := `s.id IN (SELECT scope_id FROM roles_scopes WHERE tenant_id = $1 AND role_id = $2)`
 	if len(ids) > 0 {
-		cond = `(s.id IN (` + q.jsonList(&args, ids) + `) OR ` + cond + `)`
+		cond = `(s.id IN (` + q.inList(&args, ids) + `) OR ` + cond + `)`
 	}
 	rows, err := q.q.QueryContext(ctx, `SELECT s.tenant_id, s.id, s.resource_id, s.name, s.description, s.created_at,
   r.tenant_id, r.id, r.name, r.indicator, r.is_default, r.access_token_ttl,
@@ -308,9 +308,9 @@ func scanScopeWithResource(row interface{ Scan(...any) error }, sr *ScopeWithRes
 // statement (DELETE ... RETURNING) that, when announce is not empty, also
 // notifies it to the other instances if it deleted the link (see
 // queryRowAnnounced): no transaction open across round trips. ErrNotFound
-// if the role does not hold the scope (or does not exist). The link was deleted if and only if
-// deleted is true, also when err then reports a failure to confirm its
-// flush.
+// if the role does not hold the scope (or does not exist). The link was
+// deleted if and only if deleted is true, also when err then reports a
+// failure to confirm its flush.
 func (s *Store) DeleteRoleScopeAnnounced(ctx context.Context, tenant, roleID, scopeID, announce string) (deleted bool, err error) {
 	err = s.queryRowAnnounced(ctx, announce, `DELETE FROM roles_scopes
 WHERE tenant_id = $1 AND role_id = $2 AND scope_id = $3 RETURNING scope_id`, []any{tenant, roleID, scopeID},

@@ -6,16 +6,17 @@
 # Prints the token throughput, the writes' latency as the generator saw it, and the server's own histogram of
 # write durations (gatehouse_management_request_duration_seconds{kind="write"}, cumulative counts per bucket).
 # On PostgreSQL, with PROBE=1 (needs pgbench), pgbench measures the floor under the same load in the same
-# window: RATE transactions a second from outside the server, each at random a bare round trip (SELECT 1) or a
-# durable commit (a one-record transaction, pg_logical_emit_message, whose commit waits for its WAL flush, as
-# a Management API write's does); no write can be faster than that floor.
+# window: PROBE_RATE transactions a second (default 10, 8 connections) from outside the server, each at random
+# a bare round trip (SELECT 1) or a durable commit (a one-record transaction, pg_logical_emit_message, whose
+# commit waits for its WAL flush, as a Management API write's does); no write can be faster than that floor.
 #
 # Usage: scripts/scale/writes.sh WORKDIR [postgres-dsn]
 #   WORKDIR       a work dir of run.sh kept with KEEP=1 (its data dir and apps.txt)
 #   postgres-dsn  the database that run was made on, if it was PostgreSQL
 # Environment: GATEHOUSE_BIN (default: go build ./cmd/gatehouse), SERVER_BIN (another binary as the server),
 # PORT (default 39311), METRICS_PORT (default 39312), C (token connections, default 64), D (seconds, default
-# 20), WARM (seconds of the warm pass, default 20), RATE (default 50), ROLE_SCOPE_RATE (default 1), PROBE.
+# 20), WARM (seconds of the warm pass, default 20), RATE (default 50), ROLE_SCOPE_RATE (default 1), PROBE,
+# PROBE_RATE.
 # Needs bash and curl. Compare builds by alternating them in one session, not across sessions.
 set -euo pipefail
 work=${1:?usage: scripts/scale/writes.sh WORKDIR [postgres-dsn]}; dsn=${2:-}
