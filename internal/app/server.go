@@ -189,7 +189,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.startLogSummaries(bg)
 	// 8,192 entries are over a quarter second of requests at 30,000/s,
 	// while the writer drains every 512; a smaller buffer keeps memory low.
-	if s.audit, err = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, Buffer: 8192, SpoolDir: cfg.AuditSpoolDir(), SpoolMax: cfg.AuditSpoolMax, Logger: s.log}); err != nil {
+	if s.audit, err = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, SpoolDir: cfg.AuditSpoolDir(), SpoolMax: cfg.AuditSpoolMax, Logger: s.log}); err != nil {
 		return err
 	}
 

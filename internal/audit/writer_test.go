@@ -657,3 +657,42 @@ func BenchmarkLogSerial(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// TestKeepsUpWithSlowRoundTrips logs 30,000 entries a second into a sink
+// whose every call takes 40 ms whatever its size, as a database under full
+// token load does (each round trip and commit waits for a CPU). With the
+// default options the writer keeps up in direct writes: nothing goes
+// through the disk spool. With batches of 512 it could not (12,800 a
+// second), and most entries were spooled while the database was up.
+func TestKeepsUpWithSlowRoundTrips(t *testing.T) {
+	sink := &memSink{before: func(ctx context.Context, _, _ int) error {
+		select {
+		case <-time.After(40 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}}
+	w := newWriter(t, sink, Options{})
+	const perTick, ticks = 30, 1500 // 30 entries a millisecond for 1.5 s
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	n := 0
+	for range ticks {
+		<-tick.C
+		for range perTick {
+			w.Log(entry(strconv.Itoa(n)))
+			n++
+		}
+	}
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := w.Stats()
+	if st.Spooled != 0 {
+		t.Errorf("%d of %d entries went through the spool with the database up, want none", st.Spooled, n)
+	}
+	if got := sink.len(); got != n {
+		t.Errorf("sink holds %d entries, want %d", got, n)
+	}
+}
