@@ -22,6 +22,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/netx"
 	"github.com/gatehouse/gatehouse/internal/oidc"
+	"github.com/gatehouse/gatehouse/internal/prio"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/revoke"
 	"github.com/gatehouse/gatehouse/internal/secret"
@@ -64,6 +65,7 @@ type Server struct {
 	origin     string // this instance, in the changes it announces
 
 	metrics *metrics.Metrics // nil unless GATEHOUSE_METRICS_LISTEN is set
+	gate    *prio.Gate       // database-bound requests before token signatures
 }
 
 // New opens the database (applying migrations), checks or creates the
@@ -212,13 +214,16 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	}
 
 	remoteKeys, jtis := s.secretless(bg)
+	// Management API and console requests wait on the database; token
+	// signatures make way for them (package prio).
+	s.gate = prio.NewGate(0, 0)
 	mux := http.NewServeMux()
 	oh := oidc.Handler(oidc.Config{
 		Issuer: cfg.Issuer(), Grants: s.cache, Keys: s.svc, Digest: box, Audit: s.audit,
 		Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 		Denylist: s.revoked, AdminResource: cfg.ManagementAPIIndicator,
 		Customizers: s.svc, FailureLimit: cfg.TokenFailureLimit, Metrics: tokenMetrics,
-		RemoteKeys: remoteKeys, JTIs: jtis,
+		RemoteKeys: remoteKeys, JTIs: jtis, Gate: s.gate,
 	})
 	mux.Handle("/oidc/", oh)
 	mux.Handle("/oidc", oh)
@@ -226,7 +231,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		Service: s.svc, Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Indicator: cfg.ManagementAPIIndicator,
 		Keys: s.svc.Keys, FlushAudit: s.audit.Flush, Now: opts.Now, Logger: s.log,
 		Revoked: s.revoked.Revoked, Holds: s.holdsManagement(cfg.ManagementAPIIndicator),
-		Audit: s.audit, ClientAddr: netx.ClientIP, Rand: opts.Rand,
+		Audit: s.audit, ClientAddr: netx.ClientIP, Rand: opts.Rand, Gate: s.gate,
 	})))
 	ch, err := console.Handler(ctx, console.Config{
 		Service: s.svc, Store: st, Endpoint: cfg.Endpoint, Issuer: cfg.Issuer(), Indicator: cfg.ManagementAPIIndicator,
@@ -234,7 +239,7 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 		Notice: opts.Notice, Now: opts.Now, Rand: opts.Rand, Logger: s.log, SignIns: signIns,
 		Audit: s.audit, ClientAddr: netx.ClientIP,
 		CustomizerTimeout: cfg.CustomizerTimeout, CustomizerMemory: cfg.CustomizerMemory,
-		AllowInsecureURLs: cfg.FederationAllowInsecure,
+		AllowInsecureURLs: cfg.FederationAllowInsecure, Gate: s.gate,
 	})
 	if err != nil {
 		return err
@@ -298,6 +303,10 @@ func (s *Server) Store() *store.Store { return s.store }
 
 // Service is the server's management service.
 func (s *Server) Service() *management.Service { return s.svc }
+
+// Gate returns the gate through which Management API and console requests
+// hold token signatures back while they run (package prio).
+func (s *Server) Gate() *prio.Gate { return s.gate }
 
 // GeneratedBootstrap returns the bootstrap app this start generated, if any.
 func (s *Server) GeneratedBootstrap() *Bootstrap { return s.bootstrap }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/management"
 	"github.com/gatehouse/gatehouse/internal/netx"
+	"github.com/gatehouse/gatehouse/internal/prio"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -58,6 +59,10 @@ type Config struct {
 	// fetches keys (JWKS URLs, federated issuers), as
 	// GATEHOUSE_FEDERATION_ALLOW_INSECURE lets the fetcher use them.
 	AllowInsecureURLs bool
+	// Gate, when not nil, is told of every signed-in administrator's
+	// request while it runs, so that token signatures make way for it
+	// (package prio).
+	Gate *prio.Gate
 }
 
 // Sizes and lifetimes.
@@ -194,6 +199,8 @@ func (c *console) page(pattern string, h handlerFunc) {
 			c.renderError(w, r, nil, http.StatusUnauthorized, "Your session has ended", "Sign in again and repeat what you were doing.")
 			return
 		}
+		c.cfg.Gate.BeginUrgent()
+		defer c.cfg.Gate.EndUrgent()
 		if r.Method == http.MethodPost {
 			if !c.checkPost(w, r, s.CSRF) {
 				return

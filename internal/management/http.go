@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/prio"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -47,6 +48,9 @@ type HandlerConfig struct {
 	ClientAddr func(r *http.Request) string
 	// Rand makes audit entry ids; crypto/rand when nil.
 	Rand io.Reader
+	// Gate, when not nil, is told of every authenticated request while it
+	// runs, so that token signatures make way for it (package prio).
+	Gate *prio.Gate
 }
 
 // DefaultTimeout bounds the database work of one Management API request:
@@ -78,6 +82,7 @@ type api struct {
 	holds      func(ctx context.Context, clientID string) (bool, error)
 	timeout    time.Duration
 	audit      Auditor
+	gate       *prio.Gate
 	clientAddr func(r *http.Request) string
 	rand       io.Reader
 	mux        *http.ServeMux
@@ -95,7 +100,7 @@ func newAPI(cfg HandlerConfig) *api {
 	a := &api{
 		svc: cfg.Service, issuer: cfg.Issuer, endpoint: strings.TrimSuffix(cfg.Endpoint, "/"), indicator: cfg.Indicator,
 		keys: cfg.Keys, flushAudit: cfg.FlushAudit, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux(),
-		revoked: cfg.Revoked, holds: cfg.Holds, timeout: cfg.Timeout, audit: cfg.Audit, clientAddr: cfg.ClientAddr, rand: cfg.Rand,
+		revoked: cfg.Revoked, holds: cfg.Holds, timeout: cfg.Timeout, audit: cfg.Audit, clientAddr: cfg.ClientAddr, rand: cfg.Rand, gate: cfg.Gate,
 	}
 	if a.clientAddr == nil {
 		a.clientAddr = peerAddr
@@ -135,6 +140,8 @@ func (a *api) handle(pattern string, h handlerFunc) {
 			a.writeError(w, r, err)
 			return
 		}
+		a.gate.BeginUrgent()
+		defer a.gate.EndUrgent()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		if err := checkStorable(r); err != nil {
 			a.writeError(w, r, err)

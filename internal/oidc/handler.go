@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/grant"
 	"github.com/gatehouse/gatehouse/internal/limit"
+	"github.com/gatehouse/gatehouse/internal/prio"
 	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -81,6 +82,9 @@ type Config struct {
 	// JTIs records private_key_jwt assertion ids; nil: such assertions
 	// are refused.
 	JTIs JTIs
+	// Gate, when not nil, holds token signatures back while requests that
+	// wait on the database are in flight (package prio).
+	Gate *prio.Gate
 }
 
 type handler struct {
@@ -102,6 +106,7 @@ type handler struct {
 	remoteKeys             RemoteKeys
 	jtis                   JTIs
 	verified               *verifiedCache // federated tokens verified recently (fedcache.go)
+	signing                *prio.Gate     // holds signatures back for database-bound requests
 }
 
 // Handler returns the /oidc routes. Paths are absolute (/oidc/...), so the
@@ -114,7 +119,7 @@ func Handler(cfg Config) http.Handler {
 		denylist: cfg.Denylist, adminResource: cfg.AdminResource,
 		customizers: cfg.Customizers, limits: newLimiter(cfg.FailureLimit),
 		metrics: cfg.Metrics, replay: newDPoPReplay(dpopReplayMax),
-		remoteKeys: cfg.RemoteKeys, jtis: cfg.JTIs, verified: newVerifiedCache(),
+		remoteKeys: cfg.RemoteKeys, jtis: cfg.JTIs, verified: newVerifiedCache(), signing: cfg.Gate,
 	}
 	if h.tenant == "" {
 		h.tenant = rbac.DefaultTenant

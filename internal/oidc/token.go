@@ -340,7 +340,13 @@ func (h *handler) writeToken(w http.ResponseWriter, c *token.Claims, ttl int64) 
 	bp := bodyBufPool.Get().(*[]byte)
 	defer bodyBufPool.Put(bp)
 	b := append((*bp)[:0], `{"access_token":"`...)
+	// The signature is most of a token's CPU; it waits while a request
+	// that waits on the database is in flight (package prio).
+	held := h.signing.EnterBulk()
 	b, err := h.keys.Keys().Current().Mint(b, c)
+	if held {
+		h.signing.LeaveBulk()
+	}
 	if err != nil {
 		return err
 	}
