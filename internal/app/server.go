@@ -214,16 +214,21 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	}
 
 	remoteKeys, jtis := s.secretless(bg)
-	// Management API and console requests wait on the database; token
-	// signatures make way for them (package prio).
+	// Management API and console requests wait on the database; with
+	// GATEHOUSE_MANAGEMENT_PRIORITY token signatures make way for them
+	// (package prio). The gate counts them either way.
 	s.gate = prio.NewGate(0, 0)
+	var signing *prio.Gate
+	if cfg.ManagementPriority {
+		signing = s.gate
+	}
 	mux := http.NewServeMux()
 	oh := oidc.Handler(oidc.Config{
 		Issuer: cfg.Issuer(), Grants: s.cache, Keys: s.svc, Digest: box, Audit: s.audit,
 		Now: opts.Now, Rand: opts.Rand, Logger: s.log,
 		Denylist: s.revoked, AdminResource: cfg.ManagementAPIIndicator,
 		Customizers: s.svc, FailureLimit: cfg.TokenFailureLimit, Metrics: tokenMetrics,
-		RemoteKeys: remoteKeys, JTIs: jtis, Gate: s.gate,
+		RemoteKeys: remoteKeys, JTIs: jtis, Gate: signing,
 	})
 	mux.Handle("/oidc/", oh)
 	mux.Handle("/oidc", oh)
@@ -304,8 +309,9 @@ func (s *Server) Store() *store.Store { return s.store }
 // Service is the server's management service.
 func (s *Server) Service() *management.Service { return s.svc }
 
-// Gate returns the gate through which Management API and console requests
-// hold token signatures back while they run (package prio).
+// Gate returns the gate that counts the Management API and console requests
+// in flight; with GATEHOUSE_MANAGEMENT_PRIORITY token signatures make way
+// for them (package prio).
 func (s *Server) Gate() *prio.Gate { return s.gate }
 
 // GeneratedBootstrap returns the bootstrap app this start generated, if any.

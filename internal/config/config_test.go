@@ -139,6 +139,7 @@ func TestLoadEnv(t *testing.T) {
 		{"token failure limit", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "100/1h"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{N: 100, Per: time.Hour} }},
 		{"token failure limit seconds", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "5/30s"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{N: 5, Per: 30 * time.Second} }},
 		{"federation insecure", env{"GATEHOUSE_FEDERATION_ALLOW_INSECURE": "true"}, func(c *Config) { c.FederationAllowInsecure = true }},
+		{"management priority", env{"GATEHOUSE_MANAGEMENT_PRIORITY": "true"}, func(c *Config) { c.ManagementPriority = true }},
 		{"token failure limit off", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "off"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{} }},
 		{"token failure limit zero", env{"GATEHOUSE_TOKEN_FAILURE_LIMIT": "0"}, func(c *Config) { c.TokenFailureLimit = limit.Rate{} }},
 		{"metrics listen", env{"GATEHOUSE_METRICS_LISTEN": "127.0.0.1:3002"}, func(c *Config) { c.MetricsListen = "127.0.0.1:3002" }},

@@ -25,5 +25,7 @@
 // PostgreSQL, 50 PATCHes a second beside 64 token connections, 2 cores,
 // 3,100 writes a run): PATCH p50 18.2 -> 9.4 ms, p99 129 -> 83 ms; tokens
 // 11,800 -> 10,300 a second while the writes run, token p99 23.4 -> 20.3
-// ms. See docs/operations.md ("Figures (issue 9)").
+// ms. The server closes its gate for token signatures only with
+// GATEHOUSE_MANAGEMENT_PRIORITY=true. See docs/operations.md ("Figures
+// (issue 9)").
 package prio
