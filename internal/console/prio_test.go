@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/apptest"
 	"github.com/gatehouse/gatehouse/internal/prio"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
@@ -14,17 +15,7 @@ import (
 func TestPagesCloseGate(t *testing.T) {
 	e := start(t, storetest.SQLite(t), nil)
 	g := e.srv.Gate()
-	waitOpen := func() {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for g.Closed() {
-			if time.Now().After(deadline) {
-				t.Fatal("the gate stayed closed with no request in flight")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	waitOpen()
+	apptest.WaitGateOpen(t, g)
 	if r := e.get("/console/applications"); r.status != 303 {
 		t.Fatalf("anonymous page: %d", r.status)
 	}
@@ -33,7 +24,7 @@ func TestPagesCloseGate(t *testing.T) {
 	}
 	e.signIn()
 	for attempt := 0; ; attempt++ {
-		waitOpen()
+		apptest.WaitGateOpen(t, g)
 		sent := time.Now()
 		if r := e.get("/console/applications"); r.status != 200 {
 			t.Fatalf("applications page: %d", r.status)

@@ -10,18 +10,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
-// waitOpen waits until the gate is open (its linger over).
-func waitOpen(t *testing.T, g *prio.Gate) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for g.Closed() {
-		if time.Now().After(deadline) {
-			t.Fatal("the gate stayed closed with no request in flight")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestRequestsCloseGate: an authenticated Management API request closes
 // the server's gate (token signatures make way for it) and leaves it
 // closed for the linger; a request that fails authentication does not.
@@ -45,7 +33,7 @@ func TestRequestsCloseGate(t *testing.T) {
 	}
 	admin := "Bearer " + e.AdminToken()
 
-	waitOpen(t, g)
+	apptest.WaitGateOpen(t, g)
 	if code := get("Bearer not-a-jwt"); code != 401 {
 		t.Fatalf("bad token: %d", code)
 	}
@@ -54,7 +42,7 @@ func TestRequestsCloseGate(t *testing.T) {
 	}
 
 	for attempt := 0; ; attempt++ {
-		waitOpen(t, g)
+		apptest.WaitGateOpen(t, g)
 		sent := time.Now()
 		if code := get(admin); code != 200 {
 			t.Fatalf("GET /api/applications: %d", code)
