@@ -11,8 +11,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/grant"
 	"github.com/gatehouse/gatehouse/internal/prio"
-	"github.com/gatehouse/gatehouse/internal/rbac"
-	"github.com/gatehouse/gatehouse/internal/token"
 )
 
 // gateGrants is one app and one resource.
@@ -30,18 +28,7 @@ func (g *gateGrants) Resource(_ context.Context, _, indicator string) (*grant.Re
 // waits before its signature and is answered once the slot is given
 // back; with the gate open nothing waits.
 func TestSignatureWaitsForGate(t *testing.T) {
-	signer, err := token.Generate("ES256", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := token.NewKey("k1", signer, rbac.KeyCurrent, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := token.NewSet([]*token.Key{key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, set := oneKey(t)
 	sum := sha256.Sum256([]byte("the-right-secret"))
 	grants := &gateGrants{countingGrants{app: &grant.Client{ID: "app", Secrets: []grant.Secret{{Name: "s", Digest: sum[:]}}}}}
 	gate := prio.NewGate(2, time.Hour) // one slot while closed

@@ -1,35 +1,18 @@
 package oidc
 
 import (
-	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/rbac"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
-
-type fixedKeys struct{ set *token.Set }
-
-func (k fixedKeys) Keys() *token.Set { return k.set }
 
 // FuzzVerifyToken feeds untrusted bearer tokens to the verifier used by
 // introspection and revocation: it must never panic, and must accept only
 // the token it minted itself.
 func FuzzVerifyToken(f *testing.F) {
-	signer, err := token.Generate("ES256", rand.Reader)
-	if err != nil {
-		f.Fatal(err)
-	}
-	key, err := token.NewKey("k", signer, rbac.KeyCurrent, 0, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	set, err := token.NewSet([]*token.Key{key})
-	if err != nil {
-		f.Fatal(err)
-	}
+	key, set := oneKey(f)
 	h := &handler{issuer: "https://gh.example/oidc", keys: fixedKeys{set}}
 	now := time.Now().Unix()
 	good, err := key.Mint(nil, &token.Claims{JTI: "j", Subject: "app", ClientID: "app", Issuer: h.issuer,
@@ -59,9 +42,7 @@ func FuzzVerifyToken(f *testing.F) {
 // BenchmarkVerifyToken measures the signature and claims check that each
 // introspection and revocation request runs (ES256).
 func BenchmarkVerifyToken(b *testing.B) {
-	signer, _ := token.Generate("ES256", rand.Reader)
-	key, _ := token.NewKey("k", signer, rbac.KeyCurrent, 0, nil)
-	set, _ := token.NewSet([]*token.Key{key})
+	key, set := oneKey(b)
 	h := &handler{issuer: "https://gh.example/oidc", keys: fixedKeys{set}}
 	now := time.Now().Unix()
 	raw, _ := key.Mint(nil, &token.Claims{JTI: "j", Subject: "app", ClientID: "app", Issuer: h.issuer,
