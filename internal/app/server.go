@@ -191,7 +191,8 @@ func (s *Server) init(ctx context.Context, opts Options) error {
 	s.startLogSummaries(bg)
 	// The writer's defaults: a 16,384-entry buffer (half a second at
 	// 30,000 requests/s) written in batches of up to 4,096, so that it keeps
-	// up when every round trip waits for a CPU (audit.DefaultMaxBatch).
+	// up when every round trip waits for a CPU (audit.DefaultMaxBatch). Its
+	// memory is a batch's until the database falls behind (audit.New).
 	if s.audit, err = audit.New(st, audit.Options{FlushInterval: cfg.AuditFlushInterval, SpoolDir: cfg.AuditSpoolDir(), SpoolMax: cfg.AuditSpoolMax, Logger: s.log}); err != nil {
 		return err
 	}

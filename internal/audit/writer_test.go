@@ -376,6 +376,55 @@ func TestStalledSinkDoesNotBlockLog(t *testing.T) {
 	wantStats(t, w, total, 0, 0)
 }
 
+// TestBufferGrowsFromABatch: a new writer holds a batch's room, and while
+// the sink is stalled the buffer grows past it to hold what waits: no entry
+// is lost, and none spooled below the high mark.
+func TestBufferGrowsFromABatch(t *testing.T) {
+	stalled, release := make(chan struct{}), make(chan struct{})
+	sink := &memSink{before: func(_ context.Context, call, _ int) error {
+		if call == 1 {
+			close(stalled)
+			<-release
+		}
+		return nil
+	}}
+	const batch, total = 8, 200
+	w := newWriter(t, sink, Options{MaxBatch: batch, Buffer: 256, FlushInterval: time.Millisecond})
+	defer closeWriter(t, w)
+	largest := func() int {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		n := cap(w.buf)
+		for _, s := range w.spares {
+			n = max(n, cap(s))
+		}
+		return n
+	}
+	if n := largest(); n != batch {
+		t.Fatalf("a new writer holds slices of %d entries, want %d (one batch)", n, batch)
+	}
+	ids := seqIDs(total)
+	w.Log(entry(ids[0]))
+	<-stalled // the sink goroutine holds the first entry and waits
+	for _, id := range ids[1:] {
+		w.Log(entry(id))
+	}
+	n := largest()
+	close(release)
+	if n <= 2*batch {
+		t.Fatalf("the buffer holds %d entries in a slice of %d: it did not grow", total-1, n)
+	}
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(sink.ids(), ","), strings.Join(seqIDs(total), ","); got != want {
+		t.Errorf("entries lost, repeated or reordered: %d in the sink", sink.len())
+	}
+	if s := w.Stats(); s.Spooled != 0 {
+		t.Errorf("Stats = %+v: entries were spooled though the buffer had room", s)
+	}
+}
+
 // TestRetryThenSucceed: a write refused by a database that answers Ping is
 // retried (from the spool) until it succeeds; the log names the error and
 // not the payload.
