@@ -388,9 +388,9 @@ func (w *Writer) take(s *span) []rbac.LogEntry {
 }
 
 // giveBack returns a batch slice taken with take, once its entries are
-// handled.
-// A slice keeps what it grew to, so that growth (a copy under mu, in Log)
-// happens a few times in a process's life, not at every backlog.
+// handled. The slice keeps what it grew to, so that growth (a copy under
+// mu, in Log) happens a few times in a process's life, not at every
+// backlog.
 func (w *Writer) giveBack(batch []rbac.LogEntry) {
 	clear(batch) // drop references to payloads
 	w.mu.Lock()

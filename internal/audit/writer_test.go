@@ -405,7 +405,11 @@ func TestBufferGrowsFromABatch(t *testing.T) {
 	}
 	ids := seqIDs(total)
 	w.Log(entry(ids[0]))
-	<-stalled // the sink goroutine holds the first entry and waits
+	select { // the sink goroutine holds the first entry and waits
+	case <-stalled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first entry never reached the sink")
+	}
 	for _, id := range ids[1:] {
 		w.Log(entry(id))
 	}
