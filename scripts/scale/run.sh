@@ -22,7 +22,9 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 # SERVER_BIN runs another binary as the server (an older version, for a before/after comparison in one
 # session; the tools still come from GATEHOUSE_BIN).
 # REUSE=DIR measures again on the work dir of a run made with KEEP=1 (its data dir and apps.txt): the
-# server starts on the provisioned database, as a restarted instance does, and nothing is provisioned.
+# server starts on the provisioned database, as a restarted instance does, and nothing is provisioned; it
+# is first measured from the moment it listens until FIRST seconds (default 10) after its process started,
+# N apps uniformly (compare with the hot app of the same run).
 work=${REUSE:-$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-scale.XXXXXX")}
 [ -n "${REUSE:-}" ] && KEEP=1
 bin=${GATEHOUSE_BIN:-}
@@ -36,6 +38,7 @@ boot_id=scaleboot boot_secret=scaleboot-secret-0123456789
 export GATEHOUSE_LISTEN=127.0.0.1:$port GATEHOUSE_ENDPOINT=$base GATEHOUSE_DATA_DIR=$work/data \
   GATEHOUSE_BOOTSTRAP_APP_ID=$boot_id GATEHOUSE_BOOTSTRAP_APP_SECRET=$boot_secret
 if [ -n "$dsn" ]; then export GATEHOUSE_DATABASE_URL=$dsn; fi
+started=$(date +%s%N)
 "${SERVER_BIN:-$bin}" serve >"$work/server.log" 2>&1 &
 server=$!
 cleanup() {
@@ -44,11 +47,12 @@ cleanup() {
   if [ "${KEEP:-}" = 1 ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-for _ in $(seq 100); do
-  curl -sf -o /dev/null "$base/api/status" && break
+until curl -sf -o /dev/null "$base/api/status"; do
   kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
+  [ $(( $(date +%s%N) - started )) -lt 60000000000 ] || { echo "not listening after 60 s" >&2; exit 1; }
+  sleep 0.02
 done
+up_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 
 # The admin app for the Management API helpers (the management CLI's variables).
 export GATEHOUSE_URL=$base GATEHOUSE_CLIENT_ID=$boot_id GATEHOUSE_CLIENT_SECRET=$boot_secret
@@ -56,8 +60,15 @@ if [ -z "${REUSE:-}" ]; then
   "$bin" bench provision -n "$n" -out "$work/apps.txt"
 else
   n=$(wc -l <"$work/apps.txt")
-  for _ in $(seq 600); do grep -q 'grant cache warmed' "$work/server.log" && break; sleep 0.05; done
-  echo "restarted on $n apps; $(grep -o 'grant cache warmed.*' "$work/server.log" | head -1)"
+  left_ms=$(( ${FIRST:-10} * 1000 - up_ms ))
+  echo "== restarted on $n apps, listening after ${up_ms} ms; uniformly until ${FIRST:-10} s after start"
+  if [ "$left_ms" -gt 500 ]; then
+    "$bin" bench -url "$base/oidc/token" -resource https://scale.api -scope read -c "$conns" -d "${left_ms}ms" \
+      -warmup 0 -credentials "$work/apps.txt" | grep -E '^(Apps|Requests|Latency|Status|Errors)'
+  else
+    echo "   (less than half a second of it left: not measured)"
+  fi
+  echo "   $(grep -o 'grant cache warmed.*' "$work/server.log" | head -1)"
 fi
 # (gatehouse bench ignores GATEHOUSE_CLIENT_ID/SECRET when given -credentials.)
 head -n 1 "$work/apps.txt" >"$work/one.txt"
